@@ -1,0 +1,62 @@
+import { tokenize } from '../index/tokenize.ts';
+import type { Embedder } from './embedder.ts';
+
+/**
+ * Offline default: feature hashing of code-aware tokens and token bigrams into a fixed-size,
+ * L2-normalised vector. Deterministic, needs no weights, and is cheaper to recompute than to
+ * look up, so it is not cached.
+ */
+export class HashingEmbedder implements Embedder {
+  readonly id: string;
+
+  constructor(private readonly dims = 256) {
+    this.id = `hashing-v1-${dims}`;
+  }
+
+  async dimension(): Promise<number> {
+    return this.dims;
+  }
+
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    return texts.map((text) => this.embedOne(text));
+  }
+
+  embedOne(text: string): Float32Array {
+    const vector = new Float32Array(this.dims);
+    const tokens = tokenize(text);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < tokens.length; i += 1) {
+      counts.set(tokens[i], (counts.get(tokens[i]) ?? 0) + 1);
+      // Bigrams carry word order ("bulk create" ≠ "create bulk") at half weight.
+      if (i + 1 < tokens.length) {
+        const bigram = `${tokens[i]} ${tokens[i + 1]}`;
+        counts.set(bigram, (counts.get(bigram) ?? 0) + 0.5);
+      }
+    }
+    for (const [feature, count] of counts) {
+      const hash = fnv1a(feature);
+      const index = hash % this.dims;
+      const sign = (hash >>> 31) === 1 ? -1 : 1;
+      // Sublinear term frequency: a word repeated 50 times is not 50 times as telling.
+      vector[index] += sign * (1 + Math.log(count));
+    }
+    return l2Normalise(vector);
+  }
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+export function l2Normalise(vector: Float32Array): Float32Array {
+  let sum = 0;
+  for (const value of vector) sum += value * value;
+  const norm = Math.sqrt(sum);
+  if (norm > 0) for (let i = 0; i < vector.length; i += 1) vector[i] /= norm;
+  return vector;
+}

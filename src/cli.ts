@@ -1,0 +1,103 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { env } from './config/env.ts';
+import { modelsFromEnv } from './ai/models.ts';
+import { ScoutError } from './errors.ts';
+import { indexRepository, type IndexSummary } from './index/indexer.ts';
+import { log } from './log.ts';
+import { indexProgressBar } from './cli/progress.ts';
+
+function peakRssMb(): number {
+  // maxRSS is in kilobytes on Linux.
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+function formatSummary(summary: IndexSummary): string {
+  const lines = [
+    `Indexed ${summary.repo} at ${summary.commit.slice(0, 12)} (${summary.incremental ? `incremental from ${summary.previousCommit?.slice(0, 12)}` : `full: ${summary.rebuildReason ?? 'rebuild'}`}) in ${(summary.ms / 1000).toFixed(1)} s`,
+    `  files ${summary.files} · chunks ${summary.chunks} · questions ${summary.questions} · history commits ${summary.historyCommits} · edges ${summary.edges}`,
+    `  re-read ${summary.changedFiles} files${summary.incremental ? `, removed ${summary.deletedFiles}` : ''} · peak RSS ${peakRssMb()} MB`,
+  ];
+  const skipped = Object.entries(summary.skipped);
+  if (skipped.length > 0) lines.push(`  skipped: ${skipped.map(([reason, count]) => `${reason} ${count}`).join(', ')}`);
+  for (const warning of summary.warnings) lines.push(`  warning: ${warning}`);
+  return lines.join('\n');
+}
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return parsed;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name('scout').description('repo-scout: where the work is, for every new issue').showHelpAfterError();
+
+  program
+    .command('index')
+    .description('index a git repository at a commit (incremental when an index exists)')
+    .argument('<git-repo-path>', 'work tree, .git directory or bare repository')
+    .option('--commit <sha>', 'commit or ref to index', 'HEAD')
+    .option('--data-dir <dir>', 'where indexes live (default $SCOUT_DATA_DIR or ./.scout)')
+    .option('--repo <owner/name>', 'stable repository id (default derived from the path)')
+    .option('--full', 'rebuild from scratch')
+    .option('--offline', 'ignore any configured model')
+    .option('--history <n>', 'commits of history to index', positiveInt)
+    .option('--json', 'print a JSON summary')
+    .action(async (repoPath: string, flags: { commit: string; dataDir?: string; repo?: string; full?: boolean; offline?: boolean; history?: number; json?: boolean }) => {
+      const config = env();
+      const dataDir = flags.dataDir ?? config.dataDir;
+      const lancedbUri = flags.dataDir ? `${dataDir}/lancedb` : config.lancedbUri;
+      const models = modelsFromEnv(config.model, { offline: flags.offline });
+      const bar = indexProgressBar(!flags.json && process.stderr.isTTY);
+      try {
+        const summary = await indexRepository({
+          repoPath,
+          commit: flags.commit,
+          repoId: flags.repo,
+          dataDir,
+          lancedbUri,
+          limits: config.limits,
+          historyCommits: flags.history ?? config.historyCommits,
+          embedder: models.embedder,
+          chat: models.chat,
+          chatModelId: models.chatModelId,
+          questionTokenBudget: config.questionTokenBudget,
+          full: flags.full,
+          onProgress: (p) => bar.update(p),
+        });
+        bar.stop();
+        if (flags.json) {
+          const { repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental } = summary;
+          console.log(JSON.stringify({ repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental, peakRssMb: peakRssMb(), skipped: summary.skipped, warnings: summary.warnings }));
+        } else {
+          console.log(formatSummary(summary));
+        }
+      } finally {
+        bar.stop();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('triage a sample issue on a bundled sample repository, offline')
+    .action(() => {
+      console.log('The demo is not ready yet: it arrives with the triage pipeline. Try `scout index <git-repo-path>` meanwhile.');
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    log.level = env().logLevel;
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ScoutError) {
+      console.error(`scout: ${error.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+}

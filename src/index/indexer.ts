@@ -1,0 +1,455 @@
+import { createHash } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { CachedEmbedder, contentHash } from '../ai/cached-embedder.ts';
+import type { Embedder } from '../ai/embedder.ts';
+import { HashingEmbedder } from '../ai/hashing-embedder.ts';
+import { TokenBudget, type ChatModel } from '../ai/llm.ts';
+import { log as rootLog, type Logger } from '../log.ts';
+import { openGitRepo, type GitRepo } from '../scm/git.ts';
+import { acquireIndexLock } from '../store/lock.ts';
+import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
+import { SCHEMA_VERSION, type ChunkRow, type EdgeRow, type FileRow, type HistoryRow, type QuestionRow } from '../store/schema.ts';
+import { chunkFile } from './chunk/index.ts';
+import { deriveHistoryEdges, readHistory } from './history.ts';
+import { chunkId } from './ids.ts';
+import { buildPathIndex, resolveImports } from './imports.ts';
+import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
+import { tokenString } from './tokenize.ts';
+import type { Chunk, ChunkedFile, HistoryCommit, Language, SkipReason, WalkLimits, WalkedFile } from './types.ts';
+import { walkCommit } from './walk.ts';
+
+/** Bump when chunking or question derivation changes what rows hold: forces a full rebuild. */
+export const INDEXER_VERSION = 1;
+
+/** The file-level full-text column holds at most this much of a file's content. */
+const FILE_TOKEN_CHARS = 200_000;
+const EMBED_TEXT_CHARS = 2_000;
+const EMBED_BATCH = 2_000;
+
+export type IndexPhase = 'walk' | 'chunk' | 'questions' | 'embed' | 'history' | 'edges' | 'write';
+
+export interface IndexProgress {
+  phase: IndexPhase;
+  done: number;
+  total: number;
+}
+
+export interface IndexOptions {
+  /** A git repository: work tree, `.git` dir or bare repository. */
+  repoPath: string;
+  /** Commit (or any rev) to index; default HEAD. */
+  commit?: string;
+  /** Stable repository id (`owner/name`); default derived from the repository's real path. */
+  repoId?: string;
+  lancedbUri: string;
+  /** Where the lock lives. */
+  dataDir: string;
+  limits: WalkLimits;
+  historyCommits: number;
+  embedder?: Embedder;
+  chat?: ChatModel;
+  /** Names the question model in cache keys and the settings hash. */
+  chatModelId?: string;
+  questionTokenBudget?: number;
+  /** Rebuild from scratch even when an incremental update is possible. */
+  full?: boolean;
+  onProgress?: (progress: IndexProgress) => void;
+  logger?: Logger;
+}
+
+export interface IndexSummary {
+  repo: string;
+  commit: string;
+  previousCommit?: string;
+  incremental: boolean;
+  /** Why a full rebuild was needed, when it was. */
+  rebuildReason?: string;
+  files: number;
+  chunks: number;
+  questions: number;
+  historyCommits: number;
+  edges: number;
+  /** Files re-read in this run (all of them on a full build). */
+  changedFiles: number;
+  deletedFiles: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  limitHit?: { kind: string; limit: number; dropped: number };
+  rolledBack: string[];
+  tokensSpent: number;
+  warnings: string[];
+  ms: number;
+}
+
+/** A stable id for a repository known only by its path. */
+export async function localRepoId(repoPath: string): Promise<string> {
+  const real = await realpath(repoPath);
+  const name = path.basename(real.replace(/\/(\.git|repo)$/, '')).replace(/\.git$/, '');
+  return `local-${name}-${createHash('sha1').update(real).digest('hex').slice(0, 8)}`;
+}
+
+function settingsHash(parts: Record<string, unknown>): string {
+  return createHash('sha1').update(JSON.stringify(parts)).digest('hex');
+}
+
+interface ParsedFile {
+  file: WalkedFile;
+  chunked: ChunkedFile;
+}
+
+/**
+ * Brings a repository's index to a commit: incrementally from the indexed commit when the
+ * schema and settings are unchanged, otherwise from scratch. Holds the repository's lock, and
+ * records the result in `meta` last, so a run killed halfway leaves the previous index usable
+ * (the next run rolls the tables back to the recorded versions).
+ */
+export async function indexRepository(options: IndexOptions): Promise<IndexSummary> {
+  const started = performance.now();
+  const repo = await openGitRepo(options.repoPath);
+  const commit = await repo.resolveCommit(options.commit ?? 'HEAD');
+  const repoId = options.repoId ?? (await localRepoId(repo.gitDir));
+  const logger = (options.logger ?? rootLog).child({ repo: repoId, commit: commit.slice(0, 12) });
+  const progress = options.onProgress ?? (() => {});
+  const warnings: string[] = [];
+
+  const lock = await acquireIndexLock(options.dataDir, repoId);
+  const store = await RepoStore.open(options.lancedbUri, repoId);
+  try {
+    const baseEmbedder = options.embedder ?? new HashingEmbedder();
+    const dimension = await baseEmbedder.dimension();
+    const embedder = baseEmbedder instanceof HashingEmbedder ? baseEmbedder : new CachedEmbedder(baseEmbedder, store.embeddingCache(dimension));
+    const settings = settingsHash({
+      schema: SCHEMA_VERSION,
+      indexer: INDEXER_VERSION,
+      embedder: embedder.id,
+      dimension,
+      limits: options.limits,
+      historyCommits: options.historyCommits,
+      questions: options.chat ? (options.chatModelId ?? 'model') : 'offline',
+    });
+
+    let meta = await store.readMeta();
+    const rolledBack = meta ? await store.rollbackTo(meta) : [];
+    if (rolledBack.length > 0) {
+      warnings.push(`rolled back ${rolledBack.join(', ')} to the last complete index (an earlier run stopped halfway)`);
+      logger.warn({ tables: rolledBack }, 'rolled back an unfinished index run');
+    }
+
+    const rebuildReason = await whyRebuild(meta, { full: options.full, settings, repo });
+    if (rebuildReason) meta = undefined;
+    if (meta && meta.indexedCommit === commit) {
+      logger.info('index already at this commit');
+      return {
+        ...(meta.stats as unknown as Omit<IndexSummary, 'ms'>),
+        incremental: true,
+        previousCommit: commit,
+        changedFiles: 0,
+        deletedFiles: 0,
+        rolledBack,
+        tokensSpent: 0,
+        warnings,
+        ms: Math.round(performance.now() - started),
+      };
+    }
+
+    // 1. Which files to (re)read.
+    let onlyPaths: Set<string> | undefined;
+    let removedPaths: string[] = [];
+    if (meta) {
+      const diff = await repo.diffNameStatus(meta.indexedCommit, commit);
+      const changed = [...diff.added, ...diff.modified, ...diff.renamed.map((r) => r.to)];
+      onlyPaths = new Set(changed);
+      removedPaths = [...new Set([...changed, ...diff.deleted, ...diff.renamed.map((r) => r.from)])];
+    }
+    progress({ phase: 'walk', done: 0, total: 1 });
+    const walk = await walkCommit(repo, commit, options.limits, onlyPaths);
+    progress({ phase: 'walk', done: 1, total: 1 });
+    if (walk.limitHit) {
+      warnings.push(
+        `index limit ${walk.limitHit.kind}=${walk.limitHit.limit} reached: ${walk.limitHit.dropped} files were not indexed (raise SCOUT_MAX_FILES / SCOUT_MAX_TOTAL_BYTES)`,
+      );
+    }
+
+    // 2. Symbols.
+    const parsed: ParsedFile[] = [];
+    for (const [i, file] of walk.files.entries()) {
+      parsed.push({ file, chunked: await chunkFile(file) });
+      if (i % 50 === 0) progress({ phase: 'chunk', done: i, total: walk.files.length });
+    }
+    progress({ phase: 'chunk', done: walk.files.length, total: walk.files.length });
+
+    // 3. Questions that lead here.
+    const allChunks = parsed.flatMap((p) => p.chunked.chunks);
+    progress({ phase: 'questions', done: 0, total: allChunks.length });
+    const questionResult = await buildQuestions(parsed, allChunks, options, store, logger);
+    warnings.push(...questionResult.warnings);
+    progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
+
+    // 4. History since the indexed commit (or all of it, bounded).
+    progress({ phase: 'history', done: 0, total: 1 });
+    const appendHistory = meta ? await repo.isAncestor(meta.indexedCommit, commit) : false;
+    const commits = await readHistory(repo, commit, {
+      maxCommits: options.historyCommits,
+      after: appendHistory && meta ? meta.indexedCommit : undefined,
+    });
+    progress({ phase: 'history', done: 1, total: 1 });
+
+    // 5. Vectors.
+    const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
+    const chunkRows = allChunks.map(chunkRow);
+    const questionRows = questionResult.questions.map(questionRow);
+    const historyRows = commits.map(historyRow);
+    const toEmbed: EmbedItem[] = [
+      ...fileRows.map((row, i) => ({ row, text: fileEmbedText(parsed[i].file, parsed[i].chunked) })),
+      ...chunkRows.map((row, i) => ({ row, text: chunkEmbedText(allChunks[i]) })),
+      ...questionRows.map((row) => ({ row, text: row.text })),
+      ...historyRows.map((row) => ({ row, text: row.message })),
+    ];
+    await embedAll(embedder, toEmbed, progress);
+
+    // 6. Write: the changed files' rows out, the new ones in.
+    progress({ phase: 'write', done: 0, total: 1 });
+    if (meta) {
+      await store.deleteIn('files', 'path', removedPaths);
+      await store.deleteIn('chunks', 'path', removedPaths);
+      await store.deleteIn('questions', 'path', removedPaths);
+      if (!appendHistory) await store.deleteWhere('history', 'true');
+    } else {
+      await store.resetIndexTables(dimension);
+    }
+    await store.add('files', fileRows);
+    await store.add('chunks', chunkRows);
+    await store.add('questions', questionRows);
+    await store.add('history', historyRows);
+    await trimHistory(store, options.historyCommits);
+
+    // 7. Edges are derived from the whole index (cheap, and an added file can resolve old imports).
+    progress({ phase: 'edges', done: 0, total: 1 });
+    const edges = await deriveEdges(store);
+    await store.deleteWhere('edges', 'true');
+    await store.add('edges', edges);
+    progress({ phase: 'edges', done: 1, total: 1 });
+
+    await store.refreshSearchIndexes();
+    progress({ phase: 'write', done: 1, total: 1 });
+
+    const skipped: Partial<Record<SkipReason, number>> = {};
+    for (const entry of walk.skipped) skipped[entry.reason] = (skipped[entry.reason] ?? 0) + 1;
+    const summary: IndexSummary = {
+      repo: repoId,
+      commit,
+      previousCommit: meta?.indexedCommit,
+      incremental: Boolean(meta),
+      rebuildReason,
+      files: await store.countRows('files'),
+      chunks: await store.countRows('chunks'),
+      questions: await store.countRows('questions'),
+      historyCommits: await store.countRows('history'),
+      edges: edges.length,
+      changedFiles: walk.files.length,
+      deletedFiles: meta ? removedPaths.length - walk.files.length : 0,
+      skipped,
+      limitHit: walk.limitHit,
+      rolledBack,
+      tokensSpent: questionResult.tokensSpent,
+      warnings,
+      ms: 0,
+    };
+    await store.writeMeta({
+      indexedCommit: commit,
+      schemaVersion: SCHEMA_VERSION,
+      settingsHash: settings,
+      dimension,
+      tableVersions: await store.tableVersions(),
+      indexedAt: new Date().toISOString(),
+      stats: { repo: repoId, commit, files: summary.files, chunks: summary.chunks, questions: summary.questions, historyCommits: summary.historyCommits, edges: summary.edges, skipped },
+    } satisfies IndexMeta);
+    summary.ms = Math.round(performance.now() - started);
+    logger.info({ files: summary.files, chunks: summary.chunks, incremental: summary.incremental, ms: summary.ms }, 'indexed');
+    return summary;
+  } finally {
+    store.close();
+    await lock.release();
+  }
+}
+
+async function whyRebuild(
+  meta: IndexMeta | undefined,
+  context: { full?: boolean; settings: string; repo: GitRepo },
+): Promise<string | undefined> {
+  if (!meta) return 'no index yet';
+  if (context.full) return 'a full rebuild was asked for';
+  if (meta.schemaVersion !== SCHEMA_VERSION) return `the index schema changed (${meta.schemaVersion} → ${SCHEMA_VERSION})`;
+  if (meta.settingsHash !== context.settings) return 'index settings changed (embedder, limits, history depth or question model)';
+  try {
+    await context.repo.resolveCommit(meta.indexedCommit);
+  } catch {
+    return `the indexed commit ${meta.indexedCommit.slice(0, 12)} is no longer in the repository`;
+  }
+  return undefined;
+}
+
+async function buildQuestions(
+  parsed: ParsedFile[],
+  chunks: Chunk[],
+  options: IndexOptions,
+  store: RepoStore,
+  logger: Logger,
+): Promise<{ questions: Question[]; tokensSpent: number; warnings: string[] }> {
+  const warnings: string[] = [];
+  let tokensSpent = 0;
+  let fromModel = new Map<string, string[]>();
+  if (options.chat?.has('fast') && chunks.length > 0) {
+    const result = await modelChunkQuestions(chunks, {
+      model: options.chat,
+      modelId: options.chatModelId ?? 'model',
+      budget: new TokenBudget(options.questionTokenBudget ?? 200_000),
+      cache: store.questionCache(),
+      logger,
+    });
+    fromModel = result.byChunk;
+    tokensSpent = result.tokensSpent;
+    warnings.push(...result.warnings);
+  }
+  const questions: Question[] = [];
+  for (const chunk of chunks) {
+    const offline = offlineChunkQuestions(chunk);
+    const written = fromModel.get(chunkId(chunk));
+    if (written) {
+      // The literal messages stay: an issue quoting an error must find the code that raises it.
+      questions.push(...offline.filter((q) => q.source === 'message'));
+      for (const text of written) questions.push({ chunkId: chunkId(chunk), path: chunk.path, text, source: 'model' });
+    } else questions.push(...offline);
+  }
+  for (const { file, chunked } of parsed) questions.push(...fileQuestions({ path: file.path, doc: chunked.doc, symbols: chunked.symbols }));
+  return { questions, tokensSpent, warnings };
+}
+
+function fileRow(file: WalkedFile, chunked: ChunkedFile): FileRow {
+  const head = `${file.path}\n${chunked.doc}\n${chunked.symbols.join(' ')}\n`;
+  return {
+    path: file.path,
+    language: file.language,
+    blob_sha: file.blobSha,
+    size: file.size,
+    doc: chunked.doc,
+    symbols: chunked.symbols.join('\n'),
+    imports: JSON.stringify(chunked.imports),
+    tokens: tokenString(head + file.text.slice(0, FILE_TOKEN_CHARS)),
+    vector: [],
+  };
+}
+
+function fileEmbedText(file: WalkedFile, chunked: ChunkedFile): string {
+  return `${file.path}\n${chunked.doc}\n${chunked.symbols.join(' ')}\n${file.text}`.slice(0, EMBED_TEXT_CHARS);
+}
+
+function chunkEmbedText(chunk: Chunk): string {
+  return `${chunk.path} ${chunk.name}\n${chunk.signature}\n${chunk.doc}\n${chunk.text}`.slice(0, EMBED_TEXT_CHARS);
+}
+
+function chunkRow(chunk: Chunk): ChunkRow {
+  return {
+    id: chunkId(chunk),
+    path: chunk.path,
+    language: chunk.language,
+    name: chunk.name,
+    kind: chunk.kind,
+    start_line: chunk.startLine,
+    end_line: chunk.endLine,
+    signature: chunk.signature,
+    doc: chunk.doc,
+    text: chunk.text,
+    content_hash: contentHash(chunk.text),
+    tokens: tokenString(`${chunk.path} ${chunk.name} ${chunk.signature} ${chunk.doc} ${chunk.text}`),
+    vector: [],
+  };
+}
+
+function questionRow(question: Question, index: number): QuestionRow {
+  return {
+    id: `${question.chunkId || question.path}#q${index}`,
+    chunk_id: question.chunkId,
+    path: question.path,
+    text: question.text,
+    source: question.source,
+    tokens: tokenString(question.text),
+    vector: [],
+  };
+}
+
+function historyRow(commit: HistoryCommit): HistoryRow {
+  return {
+    sha: commit.sha,
+    author: commit.author,
+    email: commit.email,
+    date: commit.date,
+    message: commit.message,
+    files: commit.files.join('\n'),
+    prs: JSON.stringify(commit.prs),
+    issues: JSON.stringify(commit.issues),
+    tokens: tokenString(commit.message),
+    vector: [],
+  };
+}
+
+interface EmbedItem {
+  text: string;
+  row: { vector: Float32Array | number[] };
+}
+
+async function embedAll(
+  embedder: Embedder,
+  items: EmbedItem[],
+  progress: (p: IndexProgress) => void,
+): Promise<void> {
+  for (let start = 0; start < items.length; start += EMBED_BATCH) {
+    const batch = items.slice(start, start + EMBED_BATCH);
+    const vectors = await embedder.embed(batch.map((item) => item.text));
+    batch.forEach((item, i) => {
+      item.row.vector = Array.from(vectors[i]);
+    });
+    progress({ phase: 'embed', done: Math.min(start + EMBED_BATCH, items.length), total: items.length });
+  }
+}
+
+/** Keeps the newest `maxCommits` history rows after an append, as a full index would. */
+async function trimHistory(store: RepoStore, maxCommits: number): Promise<void> {
+  const count = await store.countRows('history');
+  if (count <= maxCommits) return;
+  const rows = await store.readRows<{ sha: string; date: number }>('history', { columns: ['sha', 'date'] });
+  rows.sort((a, b) => b.date - a.date);
+  await store.deleteIn('history', 'sha', rows.slice(maxCommits).map((row) => row.sha));
+}
+
+async function deriveEdges(store: RepoStore): Promise<EdgeRow[]> {
+  const files = await store.readRows<{ path: string; language: string; imports: string }>('files', {
+    columns: ['path', 'language', 'imports'],
+  });
+  const pathIndex = buildPathIndex(files.map((file) => file.path));
+  const edges: EdgeRow[] = [];
+  for (const file of files) {
+    const specifiers = JSON.parse(file.imports) as string[];
+    for (const target of resolveImports(file.path, file.language as Language, specifiers, pathIndex)) {
+      edges.push({ kind: 'import', src: file.path, dst: target, weight: 1 });
+    }
+  }
+  const history = await store.readRows<{ sha: string; author: string; email: string; date: number; message: string; files: string }>(
+    'history',
+    { columns: ['sha', 'author', 'email', 'date', 'files'] },
+  );
+  const commits: HistoryCommit[] = history.map((row) => ({
+    sha: row.sha,
+    author: row.author,
+    email: row.email,
+    date: row.date,
+    message: '',
+    files: row.files ? row.files.split('\n') : [],
+    prs: [],
+    issues: [],
+  }));
+  const known = new Set(files.map((file) => file.path));
+  for (const edge of deriveHistoryEdges(commits, known)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
+  edges.sort((a, b) => a.kind.localeCompare(b.kind) || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
+  return edges;
+}

@@ -1,0 +1,67 @@
+/**
+ * Code-aware tokens shared by the index (full-text columns, hashing embedder) and retrieval,
+ * so a query and a document are always cut the same way.
+ *
+ * `QuerySet.bulk_create` → `queryset`, `query`, `set`, `bulk_create`, `bulk`, `create`:
+ * the whole identifier keeps exact matches strong, its parts let prose ("bulk create") match code.
+ */
+
+const STOPWORDS = new Set(
+  (
+    'a an and are as at be been but by can could did do does doing done for from had has have how i if in into is it its ' +
+    'me my no not of on or our so such than that the their them then there these they this those to too up us was we ' +
+    'were what when where which while who why will with would you your should shall may might must also just only very ' +
+    'get got any all some more most other same own both each few here out over under again further once am being ' +
+    // Code noise that matches everything.
+    'self this return def var let const function new true false none null undefined'
+  ).split(' '),
+);
+
+const WORD = /[A-Za-z_][A-Za-z0-9_]*|[0-9]+/g;
+const CAMEL_PARTS = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g;
+
+/** Light suffix stripping so `raises`/`raised`/`raising` and `queries`/`query` meet; not a full stemmer. */
+export function stem(word: string): string {
+  if (word.length <= 4) return word;
+  let base = word;
+  if (base.endsWith('ies') && base.length > 5) base = `${base.slice(0, -3)}y`;
+  else if (base.endsWith('sses')) base = base.slice(0, -2);
+  else if (base.endsWith('ing') && base.length > 6) base = base.slice(0, -3);
+  else if (base.endsWith('ed') && base.length > 5 && !base.endsWith('eed')) base = base.slice(0, -2);
+  else if (/(?:ch|sh|x|z|ss)es$/.test(base)) base = base.slice(0, -2);
+  else if (base.endsWith('s') && !/(?:ss|us|is)$/.test(base)) base = base.slice(0, -1);
+  // A final `e` goes too, so `raise`, `raised`, `raising` and `raises` all meet at `rais`.
+  if (base.length > 4 && base.endsWith('e')) base = base.slice(0, -1);
+  return base;
+}
+
+function pushToken(out: string[], raw: string): void {
+  const lower = raw.toLowerCase();
+  if (lower.length < 2 || lower.length > 60 || STOPWORDS.has(lower)) return;
+  out.push(stem(lower));
+}
+
+/** Splits text into code-aware tokens (lowercased, lightly stemmed, stopwords dropped). */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  for (const match of text.matchAll(WORD)) {
+    const word = match[0];
+    const trimmed = word.replace(/^_+|_+$/g, '');
+    if (trimmed.length === 0) continue;
+    const snakeParts = trimmed.split(/_+/).filter(Boolean);
+    const parts: string[] = [];
+    for (const snakePart of snakeParts) {
+      const camel = snakePart.match(CAMEL_PARTS);
+      if (camel && camel.length > 1) parts.push(...camel);
+      else parts.push(snakePart);
+    }
+    if (parts.length > 1) pushToken(out, trimmed);
+    for (const part of parts) pushToken(out, part);
+  }
+  return out;
+}
+
+/** Tokens joined by spaces: what the full-text columns hold, indexed with a whitespace tokenizer. */
+export function tokenString(text: string): string {
+  return tokenize(text).join(' ');
+}

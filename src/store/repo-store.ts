@@ -1,0 +1,281 @@
+import * as lancedb from '@lancedb/lancedb';
+import { log } from '../log.ts';
+import type { EmbeddingCache } from '../ai/cached-embedder.ts';
+import {
+  FTS_TABLES,
+  INDEX_TABLES,
+  tableSchema,
+  type EmbedCacheRow,
+  type IndexTable,
+  type MetaRow,
+  type QuestionCacheRow,
+  type TableName,
+} from './schema.ts';
+
+export interface QuestionCache {
+  get(keys: string[]): Promise<Map<string, string[]>>;
+  put(entries: Array<{ key: string; questions: string[] }>): Promise<void>;
+}
+
+/** What the last complete index run recorded; written last, so it is the run's commit point. */
+export interface IndexMeta {
+  indexedCommit: string;
+  schemaVersion: number;
+  settingsHash: string;
+  dimension: number;
+  /** Table versions of the last complete run: readers pin to them, and a killed run is rolled back to them. */
+  tableVersions: Record<IndexTable, number>;
+  indexedAt: string;
+  stats: Record<string, unknown>;
+}
+
+const ADD_BATCH = 5000;
+const DELETE_BATCH = 300;
+
+/** Quotes a string for a LanceDB (DataFusion SQL) predicate. */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Turns `owner/name` or a local path into the name of the repository's own LanceDB database. */
+export function repoNamespace(repoId: string): string {
+  return repoId.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+}
+
+/** Full-text settings: our tokenizer already split, lowercased and stemmed the `tokens` columns. */
+const FTS_CONFIG = lancedb.Index.fts({
+  baseTokenizer: 'whitespace',
+  lowercase: false,
+  stem: false,
+  removeStopWords: false,
+  asciiFolding: false,
+  withPosition: false,
+  maxTokenLength: 60,
+});
+
+/**
+ * One repository's index: its own LanceDB database under the configured URI, so no query can
+ * reach another repository's rows.
+ */
+export class RepoStore {
+  private readonly tables = new Map<TableName, lancedb.Table>();
+
+  private constructor(
+    readonly repoId: string,
+    readonly uri: string,
+    private readonly db: lancedb.Connection,
+  ) {}
+
+  static async open(lancedbUri: string, repoId: string): Promise<RepoStore> {
+    const uri = `${lancedbUri.replace(/\/+$/, '')}/${repoNamespace(repoId)}`;
+    const db = await lancedb.connect(uri);
+    return new RepoStore(repoId, uri, db);
+  }
+
+  close(): void {
+    for (const table of this.tables.values()) table.close();
+    this.tables.clear();
+    this.db.close();
+  }
+
+  private async table(name: TableName): Promise<lancedb.Table | undefined> {
+    const cached = this.tables.get(name);
+    if (cached) return cached;
+    const names = await this.db.tableNames();
+    if (!names.includes(name)) return undefined;
+    const table = await this.db.openTable(name);
+    this.tables.set(name, table);
+    return table;
+  }
+
+  private async requireTable(name: TableName): Promise<lancedb.Table> {
+    const table = await this.table(name);
+    if (!table) throw new Error(`The index of ${this.repoId} has no ${name} table; run \`scout index\` first.`);
+    return table;
+  }
+
+  async readMeta(): Promise<IndexMeta | undefined> {
+    const table = await this.table('meta');
+    if (!table) return undefined;
+    const rows = (await table.query().toArray()) as MetaRow[];
+    const record = rows.find((row) => row.key === 'index');
+    return record ? (JSON.parse(record.value) as IndexMeta) : undefined;
+  }
+
+  async writeMeta(meta: IndexMeta): Promise<void> {
+    const rows: Array<MetaRow & Record<string, unknown>> = [{ key: 'index', value: JSON.stringify(meta) }];
+    const table = await this.db.createTable('meta', rows, { mode: 'overwrite', schema: tableSchema('meta', 0) });
+    this.tables.set('meta', table);
+  }
+
+  /**
+   * Undoes what a run that died halfway wrote: every index table goes back to the version the
+   * last complete run recorded. Returns the tables that were rolled back.
+   */
+  async rollbackTo(meta: IndexMeta): Promise<IndexTable[]> {
+    const rolledBack: IndexTable[] = [];
+    for (const name of INDEX_TABLES) {
+      const table = await this.table(name);
+      const recorded = meta.tableVersions[name];
+      if (!table || recorded === undefined) continue;
+      if ((await table.version()) === recorded) continue;
+      await table.checkout(recorded);
+      await table.restore();
+      rolledBack.push(name);
+    }
+    return rolledBack;
+  }
+
+  /** Pins reads to the versions of the last complete run, so a run in progress is never half-seen. */
+  async pinTo(meta: IndexMeta): Promise<void> {
+    for (const name of INDEX_TABLES) {
+      const table = await this.table(name);
+      if (table && meta.tableVersions[name] !== undefined) await table.checkout(meta.tableVersions[name]);
+    }
+  }
+
+  /** Empties every index table (a new version of each, so a killed rebuild can still be rolled back). */
+  async resetIndexTables(dimension: number): Promise<void> {
+    for (const name of INDEX_TABLES) {
+      const table = await this.db.createEmptyTable(name, tableSchema(name, dimension), { mode: 'overwrite' });
+      this.tables.get(name)?.close();
+      this.tables.set(name, table);
+    }
+  }
+
+  async add<Row extends object>(name: IndexTable, rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const table = await this.requireTable(name);
+    for (let start = 0; start < rows.length; start += ADD_BATCH) {
+      await table.add(rows.slice(start, start + ADD_BATCH) as unknown as Record<string, unknown>[]);
+    }
+  }
+
+  async deleteWhere(name: IndexTable, predicate: string): Promise<void> {
+    const table = await this.requireTable(name);
+    await table.delete(predicate);
+  }
+
+  /** Deletes rows whose `column` is one of `values`, in batches that keep predicates small. */
+  async deleteIn(name: IndexTable, column: string, values: string[]): Promise<void> {
+    if (values.length === 0) return;
+    const table = await this.requireTable(name);
+    for (let start = 0; start < values.length; start += DELETE_BATCH) {
+      const list = values.slice(start, start + DELETE_BATCH).map(sqlString).join(', ');
+      await table.delete(`${column} IN (${list})`);
+    }
+  }
+
+  async readRows<Row>(name: IndexTable, options: { columns?: string[]; where?: string } = {}): Promise<Row[]> {
+    const table = await this.table(name);
+    if (!table) return [];
+    let query = table.query();
+    if (options.where) query = query.where(options.where);
+    if (options.columns) query = query.select(options.columns);
+    return (await query.toArray()) as Row[];
+  }
+
+  async countRows(name: IndexTable): Promise<number> {
+    const table = await this.table(name);
+    return table ? table.countRows() : 0;
+  }
+
+  async tableVersions(): Promise<Record<IndexTable, number>> {
+    const versions = {} as Record<IndexTable, number>;
+    for (const name of INDEX_TABLES) versions[name] = await (await this.requireTable(name)).version();
+    return versions;
+  }
+
+  /**
+   * Creates the full-text indexes that are missing and folds new rows into existing ones.
+   * LanceDB also searches rows not yet indexed, so this is about speed, not correctness.
+   */
+  async refreshSearchIndexes(): Promise<void> {
+    for (const name of FTS_TABLES) {
+      const table = await this.requireTable(name);
+      const indices = await table.listIndices();
+      if (indices.some((index) => index.columns.includes('tokens'))) {
+        await table.optimize({ cleanupOlderThan: undefined });
+      } else if ((await table.countRows()) > 0) {
+        await table.createIndex('tokens', { config: FTS_CONFIG, replace: true });
+      }
+    }
+  }
+
+  /** The embedding cache of this repository (content hash → vector), for paid embedders. */
+  embeddingCache(dimension: number): EmbeddingCache {
+    const open = async (): Promise<lancedb.Table> => {
+      const existing = await this.table('embed_cache');
+      if (existing) return existing;
+      const created = await this.db.createEmptyTable('embed_cache', tableSchema('embed_cache', dimension), {
+        existOk: true,
+      });
+      this.tables.set('embed_cache', created);
+      return created;
+    };
+    return {
+      get: async (keys) => {
+        const found = new Map<string, Float32Array>();
+        if (keys.length === 0) return found;
+        const table = await open();
+        for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+          const list = keys.slice(start, start + DELETE_BATCH).map(sqlString).join(', ');
+          const rows = (await table.query().where(`key IN (${list})`).toArray()) as EmbedCacheRow[];
+          for (const row of rows) found.set(row.key, toFloat32(row.vector));
+        }
+        return found;
+      },
+      put: async (entries) => {
+        if (entries.length === 0) return;
+        const table = await open();
+        await table.add(entries.map((entry) => ({ key: entry.key, vector: Array.from(entry.vector) })));
+      },
+    };
+  }
+
+  /** Questions a model already wrote for a chunk's content (content hash → questions). */
+  questionCache(): QuestionCache {
+    const open = async (): Promise<lancedb.Table> => {
+      const existing = await this.table('question_cache');
+      if (existing) return existing;
+      const created = await this.db.createEmptyTable('question_cache', tableSchema('question_cache', 0), { existOk: true });
+      this.tables.set('question_cache', created);
+      return created;
+    };
+    return {
+      get: async (keys) => {
+        const found = new Map<string, string[]>();
+        if (keys.length === 0) return found;
+        const table = await open();
+        for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+          const list = keys.slice(start, start + DELETE_BATCH).map(sqlString).join(', ');
+          const rows = (await table.query().where(`key IN (${list})`).toArray()) as QuestionCacheRow[];
+          for (const row of rows) found.set(row.key, JSON.parse(row.value) as string[]);
+        }
+        return found;
+      },
+      put: async (entries) => {
+        if (entries.length === 0) return;
+        const table = await open();
+        await table.add(entries.map((entry) => ({ key: entry.key, value: JSON.stringify(entry.questions) })));
+      },
+    };
+  }
+
+  async dropAll(): Promise<void> {
+    this.close();
+    const db = await lancedb.connect(this.uri);
+    await db.dropAllTables();
+    db.close();
+    log.info({ repo: this.repoId }, 'dropped index');
+  }
+}
+
+/** LanceDB returns vectors as Arrow vectors; callers want plain Float32Arrays. */
+export function toFloat32(value: unknown): Float32Array {
+  if (value instanceof Float32Array) return value;
+  if (value && typeof (value as { toArray?: unknown }).toArray === 'function') {
+    return Float32Array.from((value as { toArray(): ArrayLike<number> }).toArray());
+  }
+  return Float32Array.from(value as ArrayLike<number>);
+}

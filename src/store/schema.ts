@@ -1,0 +1,132 @@
+import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
+
+/** Bump when a table's columns or their meaning change: the next index run rebuilds from scratch. */
+export const SCHEMA_VERSION = 1;
+
+export type TableName = 'files' | 'chunks' | 'questions' | 'history' | 'edges' | 'meta' | 'embed_cache' | 'question_cache';
+
+/** The tables an index run writes and pins versions of (the cache is append-only and never rolled back). */
+export const INDEX_TABLES = ['files', 'chunks', 'questions', 'history', 'edges'] as const satisfies readonly TableName[];
+export type IndexTable = (typeof INDEX_TABLES)[number];
+
+/** Tables with a full-text index on their `tokens` column. */
+export const FTS_TABLES = ['files', 'chunks', 'questions', 'history'] as const satisfies readonly IndexTable[];
+
+export interface FileRow {
+  path: string;
+  language: string;
+  blob_sha: string;
+  size: number;
+  /** Module docstring or leading comment. */
+  doc: string;
+  /** Top-level symbol names, newline-separated. */
+  symbols: string;
+  /** Import specifiers as written, JSON array: kept so import edges can be re-resolved without re-parsing. */
+  imports: string;
+  /** Code-aware tokens of path, doc, symbols and content (capped): the file-level full-text column. */
+  tokens: string;
+  vector: Float32Array | number[];
+}
+
+export interface ChunkRow {
+  id: string;
+  path: string;
+  language: string;
+  name: string;
+  kind: string;
+  start_line: number;
+  end_line: number;
+  signature: string;
+  doc: string;
+  text: string;
+  content_hash: string;
+  tokens: string;
+  vector: Float32Array | number[];
+}
+
+export interface QuestionRow {
+  id: string;
+  /** '' for a file-level question. */
+  chunk_id: string;
+  path: string;
+  text: string;
+  /** `model`, `doc`, `name`, `message` or `file`: where the question came from. */
+  source: string;
+  tokens: string;
+  vector: Float32Array | number[];
+}
+
+export interface HistoryRow {
+  sha: string;
+  author: string;
+  email: string;
+  /** Unix seconds. */
+  date: number;
+  message: string;
+  /** Paths touched, newline-separated. */
+  files: string;
+  /** JSON arrays of numbers. */
+  prs: string;
+  issues: string;
+  tokens: string;
+  vector: Float32Array | number[];
+}
+
+export interface EdgeRow {
+  kind: string;
+  src: string;
+  dst: string;
+  weight: number;
+}
+
+export interface MetaRow {
+  key: string;
+  value: string;
+}
+
+/** Model-written questions of a chunk, keyed by the chunk's content hash and the model. */
+export interface QuestionCacheRow {
+  key: string;
+  /** JSON array of strings. */
+  value: string;
+}
+
+export interface EmbedCacheRow {
+  key: string;
+  vector: Float32Array | number[];
+}
+
+const text = (name: string) => new Field(name, new Utf8(), false);
+const int = (name: string) => new Field(name, new Int32(), false);
+const vector = (dimension: number) =>
+  new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false);
+
+export function tableSchema(name: TableName, dimension: number): Schema {
+  switch (name) {
+    case 'files':
+      return new Schema([
+        text('path'), text('language'), text('blob_sha'), int('size'), text('doc'), text('symbols'), text('imports'),
+        text('tokens'), vector(dimension),
+      ]);
+    case 'chunks':
+      return new Schema([
+        text('id'), text('path'), text('language'), text('name'), text('kind'), int('start_line'), int('end_line'),
+        text('signature'), text('doc'), text('text'), text('content_hash'), text('tokens'), vector(dimension),
+      ]);
+    case 'questions':
+      return new Schema([text('id'), text('chunk_id'), text('path'), text('text'), text('source'), text('tokens'), vector(dimension)]);
+    case 'history':
+      return new Schema([
+        text('sha'), text('author'), text('email'), new Field('date', new Float64(), false), text('message'), text('files'),
+        text('prs'), text('issues'), text('tokens'), vector(dimension),
+      ]);
+    case 'edges':
+      return new Schema([text('kind'), text('src'), text('dst'), new Field('weight', new Float64(), false)]);
+    case 'meta':
+      return new Schema([text('key'), text('value')]);
+    case 'embed_cache':
+      return new Schema([text('key'), vector(dimension)]);
+    case 'question_cache':
+      return new Schema([text('key'), text('value')]);
+  }
+}
