@@ -1,7 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { env } from './config/env.ts';
 import { modelsFromEnv } from './ai/models.ts';
-import { ScoutError } from './errors.ts';
+import { writeFile } from 'node:fs/promises';
+import { ConfigError, ScoutError } from './errors.ts';
+import { loadDataset } from './eval/dataset.ts';
+import { findRepoDir, formatReport, runEval } from './eval/runner.ts';
 import { indexRepository, type IndexSummary } from './index/indexer.ts';
 import { log } from './log.ts';
 import { indexProgressBar } from './cli/progress.ts';
@@ -75,6 +78,55 @@ export function buildProgram(): Command {
         }
       } finally {
         bar.stop();
+      }
+    });
+
+  program
+    .command('eval')
+    .description('measure how well repo-scout locates the files of real issues, against a BM25 baseline of the same run')
+    .requiredOption('--dataset <file>', 'SWE-bench-format JSONL (e.g. ../shared/eval/dev.jsonl)')
+    .option('--repos <dir>', 'folder holding each repository as owner+name (a git dir, or a folder with one at repo/)')
+    .option('--repo <owner/name=gitdir...>', 'a repository location; repeatable', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--limit <n>', 'at most this many rows', positiveInt)
+    .option('--instances <ids>', 'only these instance ids, comma-separated')
+    .option('--data-dir <dir>', 'where the eval indexes live', '.scout-eval')
+    .option('--out <file>', 'write the JSON report here')
+    .option('--model', 'use the configured model (default: offline)')
+    .action(async (flags: { dataset: string; repos?: string; repo?: string[]; limit?: number; instances?: string; dataDir: string; out?: string; model?: boolean }) => {
+      const config = env();
+      let rows = await loadDataset(flags.dataset);
+      if (flags.instances) {
+        const wanted = new Set(flags.instances.split(',').map((id) => id.trim()).filter(Boolean));
+        rows = rows.filter((row) => wanted.has(row.instance_id));
+      }
+      if (flags.limit) rows = rows.slice(0, flags.limit);
+      if (!flags.repos && !flags.repo?.length) throw new ConfigError('Say where the repositories are: --repos DIR or --repo owner/name=GITDIR.');
+      const repoDirs = new Map<string, string>();
+      for (const name of new Set(rows.map((row) => row.repo))) {
+        const dir = flags.repos ? findRepoDir(flags.repos, name) : undefined;
+        if (dir) repoDirs.set(name, dir);
+      }
+      for (const spec of flags.repo ?? []) {
+        const [name, dir] = spec.split('=');
+        if (!name || !dir) throw new ConfigError(`--repo ${spec}: expected owner/name=GITDIR`);
+        repoDirs.set(name, dir);
+      }
+      const models = modelsFromEnv(config.model, { offline: !flags.model });
+      const bar = indexProgressBar(process.stderr.isTTY);
+      const report = await runEval({
+        rows,
+        repoDirs,
+        dataDir: flags.dataDir,
+        limits: config.limits,
+        historyCommits: config.historyCommits,
+        embedder: models.embedder,
+        onRow: (done, total) => bar.update({ phase: 'eval', done, total }),
+      });
+      bar.stop();
+      console.log(formatReport(report));
+      if (flags.out) {
+        await writeFile(flags.out, `${JSON.stringify(report, null, 2)}\n`);
+        console.log(`\nReport written to ${flags.out}`);
       }
     });
 

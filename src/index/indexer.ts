@@ -27,7 +27,7 @@ const FILE_TOKEN_CHARS = 200_000;
 const EMBED_TEXT_CHARS = 2_000;
 const EMBED_BATCH = 2_000;
 
-export type IndexPhase = 'walk' | 'chunk' | 'questions' | 'embed' | 'history' | 'edges' | 'write';
+export type IndexPhase = 'walk' | 'chunk' | 'questions' | 'embed' | 'history' | 'edges' | 'write' | 'eval';
 
 export interface IndexProgress {
   phase: IndexPhase;

@@ -175,6 +175,29 @@ export class RepoStore {
     return (await query.toArray()) as Row[];
   }
 
+  /** BM25 full-text search over a table's `tokens` column; `query` is already tokenized (space-separated). */
+  async searchText<Row>(name: IndexTable, query: string, options: { limit: number; columns: string[]; where?: string }): Promise<Array<Row & { _score: number }>> {
+    const table = await this.table(name);
+    if (!table || !query.trim()) return [];
+    let search = table.search(query, 'fts').select([...options.columns, '_score']).limit(options.limit);
+    if (options.where) search = search.where(options.where);
+    return (await search.toArray()) as Array<Row & { _score: number }>;
+  }
+
+  /** Nearest rows by vector (cosine distance; vectors are L2-normalised). */
+  async searchVector<Row>(name: IndexTable, vector: Float32Array, options: { limit: number; columns: string[] }): Promise<Array<Row & { _distance: number }>> {
+    const table = await this.table(name);
+    if (!table) return [];
+    const rows = await table
+      .query()
+      .nearestTo(Array.from(vector))
+      .distanceType('cosine')
+      .select([...options.columns, '_distance'])
+      .limit(options.limit)
+      .toArray();
+    return rows as Array<Row & { _distance: number }>;
+  }
+
   async countRows(name: IndexTable): Promise<number> {
     const table = await this.table(name);
     return table ? table.countRows() : 0;

@@ -1,0 +1,338 @@
+import type { Embedder } from '../../ai/embedder.ts';
+import { tokenize } from '../../index/tokenize.ts';
+import type { RepoStore } from '../../store/repo-store.ts';
+import type { IssueFacts, StackFrame } from './understand.ts';
+
+/**
+ * Stage 2: rank the files an issue is about. Several independent signals each rank files;
+ * reciprocal-rank fusion combines them, so one strong signal (a stack frame, a named symbol)
+ * can win without the weak ones drowning it, and agreement between signals adds up.
+ */
+
+export type SignalName = 'mention' | 'frame' | 'fileText' | 'chunkText' | 'questions' | 'history' | 'vector';
+
+export type SignalWeights = Record<SignalName, number>;
+
+export const DEFAULT_WEIGHTS: SignalWeights = {
+  mention: 1.6,
+  frame: 1.4,
+  fileText: 1.0,
+  chunkText: 0.7,
+  questions: 0.5,
+  history: 0.8,
+  vector: 0.4,
+};
+
+/** RRF constant: larger flattens the difference between rank 1 and rank 10. */
+const RRF_K = 20;
+const TEST_PENALTY = 0.5;
+const NEIGHBOUR_DISCOUNT = 0.25;
+
+export interface SymbolEvidence {
+  name: string;
+  kind: string;
+  startLine: number;
+  endLine: number;
+}
+
+export interface FileEvidence {
+  /** Best symbol of the file for this issue. */
+  symbol?: SymbolEvidence;
+  question?: string;
+  commit?: { sha: string; subject: string; prs: number[] };
+  frame?: StackFrame;
+  mention?: string;
+  /** Reached through an import or co-change edge from this file. */
+  neighbourOf?: string;
+  /** The file's rank in each signal that found it (1 = best). */
+  ranks: Partial<Record<SignalName, number>>;
+}
+
+export interface LocatedFile {
+  path: string;
+  score: number;
+  evidence: FileEvidence;
+}
+
+export interface LocateResult {
+  files: LocatedFile[];
+  confidence: 'high' | 'medium' | 'low';
+  /** 0–1, from the score gap at the top and how many signals agree on the first file. */
+  confidenceScore: number;
+}
+
+export interface LocateOptions {
+  store: RepoStore;
+  embedder: Embedder;
+  facts: IssueFacts;
+  weights?: Partial<SignalWeights>;
+  limit?: number;
+}
+
+interface Candidate {
+  score: number;
+  evidence?: Partial<FileEvidence>;
+}
+
+type Ranking = Map<string, Candidate>;
+
+function addCandidate(ranking: Ranking, path: string, score: number, evidence?: Partial<FileEvidence>): void {
+  const existing = ranking.get(path);
+  if (!existing || existing.score < score) ranking.set(path, { score, evidence: evidence ?? existing?.evidence });
+  else if (existing && !existing.evidence && evidence) existing.evidence = evidence;
+}
+
+/** The text we search with: the title counts twice (it is the densest summary of the issue). */
+export function queryTokens(facts: IssueFacts): string[] {
+  const title = tokenize(facts.title);
+  const body = tokenize(facts.cleanBody).slice(0, 400);
+  const identifiers = facts.codeIdentifiers.flatMap((id) => tokenize(id));
+  return [...title, ...title, ...identifiers, ...body];
+}
+
+/** Repository files and the symbols they define, read once per index version. */
+interface RepoCatalog {
+  paths: string[];
+  pathSet: Set<string>;
+  /** Lowercased symbol name (last part and qualified) → defining files with the symbol. */
+  definitions: Map<string, Array<{ path: string; symbol: SymbolEvidence }>>;
+}
+
+const catalogs = new Map<string, RepoCatalog>();
+
+async function loadCatalog(store: RepoStore): Promise<RepoCatalog> {
+  const versions = await store.tableVersions();
+  const key = `${store.uri}@${versions.files}/${versions.chunks}`;
+  const cached = catalogs.get(key);
+  if (cached) return cached;
+  const files = await store.readRows<{ path: string }>('files', { columns: ['path'] });
+  const chunks = await store.readRows<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', {
+    columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
+    where: "kind != 'window' AND kind != 'block'",
+  });
+  const definitions = new Map<string, Array<{ path: string; symbol: SymbolEvidence }>>();
+  const define = (name: string, path: string, symbol: SymbolEvidence) => {
+    const list = definitions.get(name) ?? [];
+    if (!list.some((d) => d.path === path)) list.push({ path, symbol });
+    definitions.set(name, list);
+  };
+  for (const chunk of chunks) {
+    const symbol = { name: chunk.name, kind: chunk.kind, startLine: chunk.start_line, endLine: chunk.end_line };
+    const lower = chunk.name.toLowerCase();
+    define(lower, chunk.path, symbol);
+    const last = lower.split('.').pop()!;
+    if (last !== lower) define(last, chunk.path, symbol);
+  }
+  const paths = files.map((f) => f.path).sort();
+  const catalog = { paths, pathSet: new Set(paths), definitions };
+  catalogs.clear(); // One repository at a time is plenty; keeps memory flat across an eval run.
+  catalogs.set(key, catalog);
+  return catalog;
+}
+
+/** Maps a path as written (absolute, from another machine, partial) to repository paths by suffix. */
+function resolvePath(written: string, catalog: RepoCatalog): string[] {
+  const clean = written.replace(/\\/g, '/').replace(/^\.?\//, '');
+  if (catalog.pathSet.has(clean)) return [clean];
+  const parts = clean.split('/');
+  // Longest suffix of the written path that matches the end of repository paths.
+  for (let start = 0; start < parts.length; start += 1) {
+    const suffix = parts.slice(start).join('/');
+    const matches = catalog.paths.filter((p) => p === suffix || p.endsWith(`/${suffix}`));
+    if (matches.length > 0 && matches.length <= 3) return matches;
+    if (matches.length > 3) return [];
+  }
+  return [];
+}
+
+function moduleToPaths(module: string, catalog: RepoCatalog): string[] {
+  const parts = module.split('.');
+  for (let end = parts.length; end >= 2; end -= 1) {
+    const base = parts.slice(0, end).join('/');
+    const found = [`${base}.py`, `${base}/__init__.py`, `${base}.js`, `${base}.ts`, `${base}/index.js`, `${base}/index.ts`]
+      .flatMap((candidate) => resolvePath(candidate, catalog))
+      .filter((p) => p.split('/').length >= base.split('/').length);
+    if (found.length > 0) return [...new Set(found)];
+  }
+  return [];
+}
+
+function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking {
+  const ranking: Ranking = new Map();
+  for (const written of facts.paths) {
+    for (const path of resolvePath(written, catalog)) addCandidate(ranking, path, 10, { mention: written });
+  }
+  for (const module of facts.modules) {
+    for (const path of moduleToPaths(module, catalog)) addCandidate(ranking, path, 6, { mention: module });
+  }
+  const codeIds = new Set(facts.codeIdentifiers);
+  for (const identifier of facts.identifiers) {
+    const lower = identifier.toLowerCase();
+    const qualified = catalog.definitions.get(lower);
+    const last = lower.split('.').pop()!;
+    const defs = qualified ?? catalog.definitions.get(last);
+    if (!defs || defs.length === 0) continue;
+    // A name defined in one place is telling; one defined in fifty (`__init__`, `render`) is not.
+    if (defs.length > 25) continue;
+    const specificity = 1 / Math.log2(1 + defs.length);
+    const strength = (codeIds.has(identifier) ? 4 : 2) * (qualified ? 1.5 : 1) * specificity;
+    for (const def of defs) addCandidate(ranking, def.path, strength, { mention: identifier, symbol: def.symbol });
+  }
+  return ranking;
+}
+
+function frameSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking {
+  const ranking: Ranking = new Map();
+  // The deepest frames (last in Python tracebacks) are nearest the failure.
+  facts.frames.forEach((frame, index) => {
+    for (const path of resolvePath(frame.file, catalog)) {
+      const depth = frame.language === 'python' ? index + 1 : facts.frames.length - index;
+      addCandidate(ranking, path, depth, { frame });
+    }
+  });
+  return ranking;
+}
+
+async function textSignals(store: RepoStore, facts: IssueFacts, embedder: Embedder): Promise<Record<'fileText' | 'chunkText' | 'questions' | 'history' | 'vector', Ranking>> {
+  const query = queryTokens(facts).join(' ');
+  const fileText: Ranking = new Map();
+  for (const row of await store.searchText<{ path: string }>('files', query, { limit: 100, columns: ['path'] })) {
+    addCandidate(fileText, row.path, row._score);
+  }
+  const chunkText: Ranking = new Map();
+  const chunkRows = await store.searchText<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', query, {
+    limit: 300,
+    columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
+  });
+  for (const row of chunkRows) {
+    addCandidate(chunkText, row.path, row._score, {
+      symbol: { name: row.name, kind: row.kind, startLine: row.start_line, endLine: row.end_line },
+    });
+  }
+  const questions: Ranking = new Map();
+  for (const row of await store.searchText<{ path: string; text: string }>('questions', query, { limit: 200, columns: ['path', 'text'] })) {
+    addCandidate(questions, row.path, row._score, { question: row.text });
+  }
+  const history: Ranking = new Map();
+  const commits = await store.searchText<{ sha: string; message: string; files: string; prs: string }>('history', query, {
+    limit: 40,
+    columns: ['sha', 'message', 'files', 'prs'],
+  });
+  const votes = new Map<string, { score: number; commit: FileEvidence['commit'] }>();
+  for (const commit of commits) {
+    const files = commit.files ? commit.files.split('\n') : [];
+    if (files.length === 0 || files.length > 30) continue;
+    const share = commit._score / Math.sqrt(files.length);
+    for (const path of files) {
+      const vote = votes.get(path) ?? { score: 0, commit: undefined };
+      if (!vote.commit) vote.commit = { sha: commit.sha, subject: commit.message.split('\n')[0], prs: JSON.parse(commit.prs) as number[] };
+      vote.score += share;
+      votes.set(path, vote);
+    }
+  }
+  for (const [path, vote] of votes) addCandidate(history, path, vote.score, { commit: vote.commit });
+  const vector: Ranking = new Map();
+  const [queryVector] = await embedder.embed([`${facts.title}\n${facts.cleanBody}`.slice(0, 4000)]);
+  if (queryVector.some((x) => x !== 0)) {
+    const rows = await store.searchVector<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', queryVector, {
+      limit: 100,
+      columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
+    });
+    for (const row of rows) addCandidate(vector, row.path, 1 - row._distance, { symbol: { name: row.name, kind: row.kind, startLine: row.start_line, endLine: row.end_line } });
+  }
+  return { fileText, chunkText, questions, history, vector };
+}
+
+const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|spec|specs|testing)(?:\/|$)|(?:^|\/)test_[^/]*$|_tests?\.[a-z]+$|\.(?:test|spec)\.[a-z]+$|(?:^|\/)conftest\.py$/i;
+
+export function isTestPath(path: string): boolean {
+  return TEST_PATH.test(path);
+}
+
+function issueIsAboutTests(facts: IssueFacts): boolean {
+  return /\b(?:test suite|unit tests?|test case|flaky|pytest fixture|failing test)\b/i.test(facts.title) || facts.paths.some(isTestPath);
+}
+
+function ranked(ranking: Ranking): Array<[string, Candidate]> {
+  return [...ranking.entries()].sort((a, b) => b[1].score - a[1].score || a[0].localeCompare(b[0]));
+}
+
+export async function locateFiles(options: LocateOptions): Promise<LocateResult> {
+  const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
+  const catalog = await loadCatalog(options.store);
+  const signals: Partial<Record<SignalName, Ranking>> = {
+    mention: mentionSignal(options.facts, catalog),
+    frame: frameSignal(options.facts, catalog),
+    ...(await textSignals(options.store, options.facts, options.embedder)),
+  };
+
+  const fused = new Map<string, { score: number; evidence: FileEvidence }>();
+  for (const [name, ranking] of Object.entries(signals) as Array<[SignalName, Ranking]>) {
+    ranked(ranking).forEach(([path, candidate], index) => {
+      if (!catalog.pathSet.has(path)) return;
+      const entry = fused.get(path) ?? { score: 0, evidence: { ranks: {} } };
+      entry.score += weights[name] / (RRF_K + index + 1);
+      entry.evidence.ranks[name] = index + 1;
+      const evidence = candidate.evidence ?? {};
+      entry.evidence.symbol ??= evidence.symbol;
+      entry.evidence.question ??= evidence.question;
+      entry.evidence.commit ??= evidence.commit;
+      entry.evidence.frame ??= evidence.frame;
+      entry.evidence.mention ??= evidence.mention;
+      fused.set(path, entry);
+    });
+  }
+
+  const aboutTests = issueIsAboutTests(options.facts);
+  for (const [path, entry] of fused) {
+    if (!aboutTests && isTestPath(path)) entry.score *= TEST_PENALTY;
+  }
+
+  await expandNeighbours(options.store, fused, catalog);
+
+  const files = [...fused.entries()]
+    .map(([path, entry]) => ({ path, score: entry.score, evidence: entry.evidence }))
+    .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path))
+    .slice(0, options.limit ?? 20);
+  return { files, ...confidenceOf(files) };
+}
+
+/** Import neighbours and co-changed files of the top hits join at a discount (they are often the real fix). */
+async function expandNeighbours(store: RepoStore, fused: Map<string, { score: number; evidence: FileEvidence }>, catalog: RepoCatalog): Promise<void> {
+  const top = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, 5);
+  if (top.length === 0) return;
+  const list = top.map(([path]) => `'${path.replace(/'/g, "''")}'`).join(', ');
+  const edges = await store.readRows<{ kind: string; src: string; dst: string; weight: number }>('edges', {
+    columns: ['kind', 'src', 'dst', 'weight'],
+    where: `kind != 'author' AND (src IN (${list}) OR dst IN (${list}))`,
+  });
+  const topScore = new Map(top.map(([path, entry]) => [path, entry.score]));
+  const bonus = new Map<string, { score: number; from: string }>();
+  for (const edge of edges) {
+    for (const [from, to] of [[edge.src, edge.dst], [edge.dst, edge.src]] as const) {
+      const base = topScore.get(from);
+      if (base === undefined || !catalog.pathSet.has(to) || to === from) continue;
+      if (edge.kind === 'import' && from !== edge.src) continue; // Importers of a hit are too many to be telling.
+      const strength = edge.kind === 'cochange' ? Math.min(1, edge.weight / 3) : 0.6;
+      const add = base * NEIGHBOUR_DISCOUNT * strength;
+      const current = bonus.get(to);
+      if (!current || current.score < add) bonus.set(to, { score: add, from });
+    }
+  }
+  for (const [path, { score, from }] of bonus) {
+    const entry = fused.get(path);
+    if (entry) entry.score += score;
+    else fused.set(path, { score, evidence: { ranks: {}, neighbourOf: from } });
+  }
+}
+
+function confidenceOf(files: LocatedFile[]): Pick<LocateResult, 'confidence' | 'confidenceScore'> {
+  if (files.length === 0) return { confidence: 'low', confidenceScore: 0 };
+  const first = files[0];
+  const second = files[1]?.score ?? 0;
+  const gap = first.score > 0 ? (first.score - second) / first.score : 0;
+  const agreeing = Object.keys(first.evidence.ranks).length;
+  const strong = first.evidence.ranks.mention === 1 || first.evidence.ranks.frame === 1 ? 0.25 : 0;
+  const score = Math.min(1, gap * 0.9 + Math.min(agreeing, 5) * 0.08 + strong);
+  return { confidence: score >= 0.6 ? 'high' : score >= 0.35 ? 'medium' : 'low', confidenceScore: Number(score.toFixed(3)) };
+}
