@@ -126,6 +126,8 @@ export interface HistoryCommit {
   prs: number[];
   /** Issue numbers from `fixes #45`, `Fixed #30000 --`, `closes owner/repo#7` (same repo only). */
   issues: number[];
+  /** Renames in this commit (old path → new path), so history can follow a file across names. Absent when none. */
+  renames?: Array<{ from: string; to: string }>;
 }
 
 export type EdgeKind = 'import' | 'cochange' | 'author';
