@@ -190,6 +190,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const appendHistory = meta ? await repo.isAncestor(meta.indexedCommit, commit) : false;
     const commits = await readHistory(repo, commit, {
       maxCommits: options.historyCommits,
+      repoSlug: /^[\w.-]+\/[\w.-]+$/.test(repoId) ? repoId : undefined,
       after: appendHistory && meta ? meta.indexedCommit : undefined,
     });
     progress({ phase: 'history', done: 1, total: 1 });
@@ -197,7 +198,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // 5. Vectors.
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
     const chunkRows = allChunks.map(chunkRow);
-    const questionRows = questionResult.questions.map(questionRow);
+    const questionRows = questionRowsOf(questionResult.questions);
     const historyRows = commits.map(historyRow);
     const toEmbed: EmbedItem[] = [
       ...fileRows.map((row, i) => ({ row, text: fileEmbedText(parsed[i].file, parsed[i].chunked) })),
@@ -366,16 +367,23 @@ function chunkRow(chunk: Chunk): ChunkRow {
   };
 }
 
-function questionRow(question: Question, index: number): QuestionRow {
-  return {
-    id: `${question.chunkId || question.path}#q${index}`,
-    chunk_id: question.chunkId,
-    path: question.path,
-    text: question.text,
-    source: question.source,
-    tokens: tokenString(question.text),
-    vector: [],
-  };
+/** Question ids count within their chunk or file, so they do not depend on which other files a run read. */
+function questionRowsOf(questions: Question[]): QuestionRow[] {
+  const seen = new Map<string, number>();
+  return questions.map((question) => {
+    const owner = question.chunkId || question.path;
+    const n = seen.get(owner) ?? 0;
+    seen.set(owner, n + 1);
+    return {
+      id: `${owner}#q${n}`,
+      chunk_id: question.chunkId,
+      path: question.path,
+      text: question.text,
+      source: question.source,
+      tokens: tokenString(question.text),
+      vector: [],
+    };
+  });
 }
 
 function historyRow(commit: HistoryCommit): HistoryRow {
@@ -388,6 +396,7 @@ function historyRow(commit: HistoryCommit): HistoryRow {
     files: commit.files.join('\n'),
     prs: JSON.stringify(commit.prs),
     issues: JSON.stringify(commit.issues),
+    renames: JSON.stringify(commit.renames ?? []),
     tokens: tokenString(commit.message),
     vector: [],
   };
@@ -434,10 +443,12 @@ async function deriveEdges(store: RepoStore): Promise<EdgeRow[]> {
       edges.push({ kind: 'import', src: file.path, dst: target, weight: 1 });
     }
   }
-  const history = await store.readRows<{ sha: string; author: string; email: string; date: number; message: string; files: string }>(
+  const history = await store.readRows<{ sha: string; author: string; email: string; date: number; files: string; renames: string }>(
     'history',
-    { columns: ['sha', 'author', 'email', 'date', 'files'] },
+    { columns: ['sha', 'author', 'email', 'date', 'files', 'renames'] },
   );
+  // deriveHistoryEdges follows renames newest first.
+  history.sort((a, b) => b.date - a.date);
   const commits: HistoryCommit[] = history.map((row) => ({
     sha: row.sha,
     author: row.author,
@@ -447,6 +458,7 @@ async function deriveEdges(store: RepoStore): Promise<EdgeRow[]> {
     files: row.files ? row.files.split('\n') : [],
     prs: [],
     issues: [],
+    renames: JSON.parse(row.renames) as Array<{ from: string; to: string }>,
   }));
   const known = new Set(files.map((file) => file.path));
   for (const edge of deriveHistoryEdges(commits, known)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });

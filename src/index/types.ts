@@ -43,6 +43,8 @@ export type SkipReason =
   | 'minified'
   | 'lockfile'
   | 'secret'
+  /** Translation catalogues (`.po`): thousands of lines of prose that match every issue and are never the fix. */
+  | 'data'
   | 'symlink'
   | 'submodule'
   | 'limit';

@@ -106,6 +106,8 @@ const BINARY_EXTENSIONS = new Set([
 
 /** Compiled protobuf / grpc output, by name. */
 const GENERATED_NAMES = [/\.pb\.go$/, /_pb2(?:_grpc)?\.pyi?$/, /\.pb\.(?:cc|h)$/, /_grpc\.pb\.go$/];
+/** Translation catalogues: kept out of the index (see SkipReason `data`). */
+const DATA_EXTENSIONS = new Set(['po', 'pot', 'xlf', 'xliff']);
 const MINIFIED_NAMES = [/\.min\.(?:js|mjs|cjs|css)$/, /\.bundle\.(?:js|mjs|css)$/];
 
 const GENERATED_HEADER = [
@@ -157,6 +159,7 @@ export function skipByEntry(entry: Pick<TreeEntry, 'mode' | 'type' | 'path' | 's
   if (MINIFIED_NAMES.some((pattern) => pattern.test(lower))) return 'minified';
   if (lower.endsWith('.map') || GENERATED_NAMES.some((pattern) => pattern.test(lower))) return 'generated';
   if (BINARY_EXTENSIONS.has(extension(name))) return 'binary';
+  if (DATA_EXTENSIONS.has(extension(name))) return 'data';
   if (entry.size !== null && entry.size > maxFileBytes) return 'too-large';
   return undefined;
 }

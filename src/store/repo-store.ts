@@ -43,7 +43,8 @@ export function repoNamespace(repoId: string): string {
 }
 
 /** Full-text settings: our tokenizer already split, lowercased and stemmed the `tokens` columns. */
-const FTS_CONFIG = lancedb.Index.fts({
+/** A fresh index config per use: LanceDB consumes the object. */
+const ftsConfig = () => lancedb.Index.fts({
   baseTokenizer: 'whitespace',
   lowercase: false,
   stem: false,
@@ -220,7 +221,7 @@ export class RepoStore {
       if (indices.some((index) => index.columns.includes('tokens'))) {
         await table.optimize({ cleanupOlderThan: undefined });
       } else if ((await table.countRows()) > 0) {
-        await table.createIndex('tokens', { config: FTS_CONFIG, replace: true });
+        await table.createIndex('tokens', { config: ftsConfig(), replace: true });
       }
     }
   }

@@ -68,6 +68,8 @@ export interface HistoryRow {
   /** JSON arrays of numbers. */
   prs: string;
   issues: string;
+  /** JSON array of `{from, to}`: lets co-change edges follow a file across renames. */
+  renames: string;
   tokens: string;
   vector: Float32Array | number[];
 }
@@ -118,7 +120,7 @@ export function tableSchema(name: TableName, dimension: number): Schema {
     case 'history':
       return new Schema([
         text('sha'), text('author'), text('email'), new Field('date', new Float64(), false), text('message'), text('files'),
-        text('prs'), text('issues'), text('tokens'), vector(dimension),
+        text('prs'), text('issues'), text('renames'), text('tokens'), vector(dimension),
       ]);
     case 'edges':
       return new Schema([text('kind'), text('src'), text('dst'), new Field('weight', new Float64(), false)]);

@@ -1,0 +1,364 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
+import { OpenAIChatModel } from '../../src/ai/llm.ts';
+import { OpenAIEmbedder } from '../../src/ai/openai-embedder.ts';
+import { IndexLockedError } from '../../src/errors.ts';
+import { indexRepository, type IndexOptions } from '../../src/index/indexer.ts';
+import { acquireIndexLock } from '../../src/store/lock.ts';
+import { RepoStore } from '../../src/store/repo-store.ts';
+import { FakeOpenAI } from '../helpers/fake-openai.ts';
+import { makeRepo, type FixtureCommit, type FixtureRepo } from '../helpers/git-fixture.ts';
+
+const ADA = { name: 'Ada Lovelace', email: 'ada@example.com' };
+const GRACE = { name: 'Grace Hopper', email: 'grace@example.com' };
+
+const pricingPy = `"""Prices and discounts for the shop."""
+from .coupons import parse_coupon
+
+
+class Cart:
+    """A shopping cart."""
+
+    def apply_discount(self, code):
+        """Apply a coupon code to the cart total."""
+        coupon = parse_coupon(code)
+        if coupon.amount > self.total:
+            raise ValueError("Discount cannot exceed the cart total")
+        self.total -= coupon.amount
+`;
+
+const couponsPy = `def parse_coupon(code):
+    """Turn a coupon code into a Coupon."""
+    if not code:
+        raise ValueError("Empty coupon code")
+    return Coupon(code)
+
+
+class Coupon:
+    def __init__(self, code):
+        self.code = code
+        self.amount = 5
+`;
+
+const totalTs = `import { formatMoney } from './money';
+
+/** Renders the cart total shown at checkout. */
+export function renderTotal(total: number): string {
+  if (total < 0) throw new Error('Total must not be negative');
+  return formatMoney(total);
+}
+`;
+
+const moneyTs = `export function formatMoney(value: number): string {
+  return '$' + value.toFixed(2);
+}
+`;
+
+const serverGo = `package api
+
+import "fmt"
+
+// Server answers price requests.
+type Server struct{ port int }
+
+// Start listens on the configured port.
+func (s *Server) Start() error {
+	return fmt.Errorf("cannot listen on port %d", s.port)
+}
+`;
+
+const legacyJs = `const money = require('./web/money');
+
+function oldTotal(items) {
+  return items.reduce((sum, item) => sum + item.price, 0);
+}
+
+module.exports = { oldTotal };
+`;
+
+const commits: FixtureCommit[] = [
+  {
+    message: 'Initial shop',
+    author: ADA,
+    files: {
+      'shop/__init__.py': '',
+      'shop/pricing.py': pricingPy,
+      'shop/coupons.py': couponsPy,
+      'web/total.ts': totalTs,
+      'web/money.ts': moneyTs,
+      'api/server.go': serverGo,
+      'legacy.js': legacyJs,
+      'README.md': '# Shop\n\nA tiny shop used to test repo-scout.\n',
+      '.env': 'SECRET_TOKEN=abc123\n',
+      'deploy/id_rsa': '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n',
+      'config/settings.py': 'DEBUG = False\nKEY = """\n-----BEGIN RSA PRIVATE KEY-----\nxyz\n-----END RSA PRIVATE KEY-----\n"""\n',
+      'assets/logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3]),
+    },
+    symlinks: { 'passwd-link': '/etc/passwd', 'shop/alias.py': 'pricing.py' },
+  },
+  {
+    message: 'Cap stacked coupons (#41)\n\nFixes #12',
+    author: GRACE,
+    files: { 'shop/pricing.py': pricingPy.replace('self.total -= coupon.amount', 'self.total = max(0, self.total - coupon.amount)') },
+  },
+  { message: 'Format totals with two decimals (#42)', author: ADA, files: { 'web/money.ts': moneyTs.replace('toFixed(2)', 'toFixed(2).padStart(4)') } },
+];
+
+/** The second batch: modify, rename and delete, as a push would. */
+const laterCommits: FixtureCommit[] = [
+  {
+    message: 'Move coupon parsing (#43)',
+    author: GRACE,
+    renames: { 'shop/coupons.py': 'shop/coupon_codes.py' },
+    files: {
+      'shop/pricing.py': pricingPy.replace('from .coupons import', 'from .coupon_codes import'),
+      'legacy.js': null,
+      'web/tax.ts': `import { formatMoney } from './money';\n\nexport function addTax(total: number): string {\n  return formatMoney(total * 1.2);\n}\n`,
+    },
+  },
+];
+
+let repo: FixtureRepo;
+const dirs: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'scout-index-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function options(dataDir: string, overrides: Partial<IndexOptions> = {}): Promise<IndexOptions> {
+  return {
+    repoPath: repo.dir,
+    repoId: 'acme/shop',
+    dataDir,
+    lancedbUri: path.join(dataDir, 'lancedb'),
+    limits: { maxFiles: 1000, maxFileBytes: 1_000_000, maxTotalBytes: 50_000_000 },
+    historyCommits: 100,
+    embedder: new HashingEmbedder(64),
+    ...overrides,
+  };
+}
+
+async function openStore(dataDir: string): Promise<RepoStore> {
+  const store = await RepoStore.open(path.join(dataDir, 'lancedb'), 'acme/shop');
+  const meta = await store.readMeta();
+  if (meta) await store.pinTo(meta);
+  return store;
+}
+
+type Row = Record<string, unknown>;
+
+/** A table's rows without vectors, sorted, for comparing two indexes. */
+async function snapshot(store: RepoStore, table: 'files' | 'chunks' | 'questions' | 'history' | 'edges'): Promise<Row[]> {
+  const rows = await store.readRows<Row>(table);
+  return rows
+    .map((row) => {
+      const copy: Row = { ...row };
+      if (copy.vector) copy.vector = Array.from(copy.vector as ArrayLike<number>).map((x) => Number(x.toFixed(5)));
+      return copy;
+    })
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+beforeAll(async () => {
+  repo = await makeRepo([...commits, ...laterCommits]);
+});
+
+afterAll(async () => {
+  await repo.cleanup();
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('indexRepository (offline)', () => {
+  test('a full index: symbols, questions, history, edges; secrets, binaries and symlinks never stored', async () => {
+    const dataDir = await tempDir();
+    const summary = await indexRepository(await options(dataDir, { commit: repo.shas[2] }));
+    expect(summary.incremental).toBe(false);
+    expect(summary.commit).toBe(repo.shas[2]);
+    expect(summary.skipped).toMatchObject({ secret: 3, binary: 1, symlink: 2 });
+
+    const store = await openStore(dataDir);
+    try {
+      const files = await store.readRows<{ path: string; language: string }>('files', { columns: ['path', 'language'] });
+      expect(files.map((f) => f.path).sort()).toEqual(
+        ['README.md', 'api/server.go', 'legacy.js', 'shop/__init__.py', 'shop/coupons.py', 'shop/pricing.py', 'web/money.ts', 'web/total.ts'].sort(),
+      );
+      const chunks = await store.readRows<{ path: string; name: string; kind: string; start_line: number; end_line: number; text: string }>('chunks');
+      const apply = chunks.find((c) => c.name === 'Cart.apply_discount');
+      expect(apply).toMatchObject({ path: 'shop/pricing.py', kind: 'method', start_line: 8, end_line: 13 });
+      expect(chunks.find((c) => c.name === 'renderTotal')).toMatchObject({ path: 'web/total.ts', start_line: 4, end_line: 7 });
+      expect(chunks.some((c) => c.path === 'api/server.go' && /Server\.Start$/.test(c.name))).toBe(true);
+      // Nothing secret leaks into any text column.
+      for (const table of ['files', 'chunks', 'questions'] as const) {
+        const dump = JSON.stringify(await store.readRows(table));
+        expect(dump).not.toContain('PRIVATE KEY');
+        expect(dump).not.toContain('SECRET_TOKEN');
+        expect(dump).not.toContain('root:x:0');
+      }
+
+      const questions = await store.readRows<{ path: string; text: string; source: string; chunk_id: string }>('questions');
+      expect(questions).toContainEqual(
+        expect.objectContaining({ path: 'shop/pricing.py', text: 'Discount cannot exceed the cart total', source: 'message', chunk_id: 'shop/pricing.py#Cart.apply_discount#L8' }),
+      );
+      expect(questions.some((q) => q.path === 'web/total.ts' && q.text === 'Total must not be negative')).toBe(true);
+      expect(questions.some((q) => q.path === 'api/server.go' && q.text.startsWith('cannot listen on port'))).toBe(true);
+
+      const history = await store.readRows<{ sha: string; author: string; email: string; message: string; files: string; prs: string; issues: string }>('history');
+      expect(history).toHaveLength(3);
+      const cap = history.find((h) => h.message.startsWith('Cap stacked coupons'));
+      expect(cap).toMatchObject({ author: 'Grace Hopper', email: 'grace@example.com', files: 'shop/pricing.py', prs: '[41]', issues: '[12]' });
+
+      const edges = await store.readRows<{ kind: string; src: string; dst: string; weight: number }>('edges');
+      const imports = edges.filter((e) => e.kind === 'import').map((e) => `${e.src} -> ${e.dst}`);
+      expect(imports).toEqual(expect.arrayContaining(['shop/pricing.py -> shop/coupons.py', 'web/total.ts -> web/money.ts', 'legacy.js -> web/money.ts']));
+      const authors = edges.filter((e) => e.kind === 'author' && e.dst === 'shop/pricing.py').map((e) => e.src);
+      expect(authors.sort()).toEqual(['ada@example.com', 'grace@example.com']);
+
+      const textHits = await store.searchText<{ path: string }>('chunks', 'discount exceed', { limit: 3, columns: ['path'] });
+      expect(textHits[0]?.path).toBe('shop/pricing.py');
+    } finally {
+      store.close();
+    }
+  });
+
+  test('an incremental run after modify/rename/delete gives the same rows as a full index at that commit', async () => {
+    const incrementalDir = await tempDir();
+    await indexRepository(await options(incrementalDir, { commit: repo.shas[2] }));
+    const second = await indexRepository(await options(incrementalDir, { commit: repo.shas[3] }));
+    expect(second.incremental).toBe(true);
+    expect(second.previousCommit).toBe(repo.shas[2]);
+    expect(second.changedFiles).toBe(3); // pricing.py, coupon_codes.py, tax.ts
+    const fullDir = await tempDir();
+    const full = await indexRepository(await options(fullDir, { commit: repo.shas[3] }));
+    expect(full.incremental).toBe(false);
+
+    const a = await openStore(incrementalDir);
+    const b = await openStore(fullDir);
+    try {
+      for (const table of ['files', 'chunks', 'questions', 'history', 'edges'] as const) {
+        expect(await snapshot(a, table), table).toEqual(await snapshot(b, table));
+      }
+      const paths = (await a.readRows<{ path: string }>('files', { columns: ['path'] })).map((f) => f.path);
+      expect(paths).toContain('shop/coupon_codes.py');
+      expect(paths).not.toContain('shop/coupons.py');
+      expect(paths).not.toContain('legacy.js');
+    } finally {
+      a.close();
+      b.close();
+    }
+    const again = await indexRepository(await options(incrementalDir, { commit: repo.shas[3] }));
+    expect(again.changedFiles).toBe(0);
+  });
+
+  test('a run that died halfway is rolled back; the previous index stays usable', async () => {
+    const dataDir = await tempDir();
+    await indexRepository(await options(dataDir, { commit: repo.shas[2] }));
+    const before = await RepoStore.open(path.join(dataDir, 'lancedb'), 'acme/shop');
+    const chunkCount = await before.countRows('chunks');
+    // What a killed run leaves behind: rows written, meta not.
+    await before.deleteIn('chunks', 'path', ['shop/pricing.py']);
+    before.close();
+
+    // Readers pin to the recorded versions and never see the half-written state.
+    const reader = await openStore(dataDir);
+    expect(await reader.countRows('chunks')).toBe(chunkCount);
+    reader.close();
+
+    const next = await indexRepository(await options(dataDir, { commit: repo.shas[3] }));
+    expect(next.rolledBack).toContain('chunks');
+    const after = await openStore(dataDir);
+    const names = (await after.readRows<{ name: string }>('chunks', { columns: ['name'] })).map((c) => c.name);
+    expect(names).toContain('Cart.apply_discount');
+    after.close();
+  });
+
+  test('two runs of one repository never overlap', async () => {
+    const dataDir = await tempDir();
+    const lock = await acquireIndexLock(dataDir, 'acme/shop');
+    try {
+      await expect(indexRepository(await options(dataDir))).rejects.toThrow(IndexLockedError);
+    } finally {
+      await lock.release();
+    }
+    await expect(indexRepository(await options(dataDir))).resolves.toMatchObject({ incremental: false });
+  });
+
+  test('a settings change forces a full rebuild', async () => {
+    const dataDir = await tempDir();
+    await indexRepository(await options(dataDir, { commit: repo.shas[2] }));
+    const next = await indexRepository(await options(dataDir, { commit: repo.shas[3], embedder: new HashingEmbedder(32) }));
+    expect(next.incremental).toBe(false);
+    expect(next.rebuildReason).toMatch(/settings changed/);
+  });
+});
+
+describe('indexRepository with a model (fake OpenAI-compatible server on 127.0.0.1)', () => {
+  let server: FakeOpenAI;
+  let baseUrl: string;
+  beforeAll(async () => {
+    server = new FakeOpenAI();
+    baseUrl = await server.start();
+  });
+  afterAll(async () => server.stop());
+  afterEach(() => {
+    server.requests.length = 0;
+  });
+
+  const modelConfig = () => ({ apiKey: 'test', baseUrl, fastModel: 'fast-1', embeddingModel: 'embed-1', timeoutMs: 2_000 });
+
+  test('model questions and embeddings are used and cached by content', async () => {
+    server.chat = (body) => {
+      const user = String((body.messages as Array<{ content: string }>)[1].content);
+      const ids = [...user.matchAll(/### id: (c\d+)/g)].map((m) => m[1]);
+      return { content: JSON.stringify({ items: ids.map((id) => ({ id, questions: [`Why is the total wrong (${id})?`, 'Coupon makes price negative'] })) }) };
+    };
+    const dataDir = await tempDir();
+    const config = modelConfig();
+    const run = async (commit: string) =>
+      indexRepository(
+        await options(dataDir, { commit, embedder: new OpenAIEmbedder(config), chat: new OpenAIChatModel(config), chatModelId: 'fast-1' }),
+      );
+    const first = await run(repo.shas[2]);
+    expect(first.warnings).toEqual([]);
+    expect(first.tokensSpent).toBeGreaterThan(0);
+    const store = await openStore(dataDir);
+    const questions = await store.readRows<{ source: string; text: string }>('questions');
+    store.close();
+    expect(questions.some((q) => q.source === 'model' && q.text === 'Coupon makes price negative')).toBe(true);
+    // Raised messages stay beside the model's questions.
+    expect(questions.some((q) => q.source === 'message' && q.text === 'Discount cannot exceed the cart total')).toBe(true);
+    const embeddedFirst = server.requests.filter((r) => r.path.endsWith('/embeddings')).flatMap((r) => r.body.input as string[]).length;
+    const chatFirst = server.count('/chat/completions');
+    expect(chatFirst).toBeGreaterThan(0);
+
+    server.requests.length = 0;
+    await run(repo.shas[3]);
+    const embeddedSecond = server.requests.filter((r) => r.path.endsWith('/embeddings')).flatMap((r) => r.body.input as string[]);
+    // Only new text is embedded: far less than the first run, and never a text twice.
+    expect(embeddedSecond.length).toBeLessThan(embeddedFirst / 2);
+    expect(new Set(embeddedSecond).size).toBe(embeddedSecond.length);
+  });
+
+  test('a model that answers garbage, fails or times out: the index still completes offline, with a warning', async () => {
+    for (const behaviour of ['garbage', 'error', 'timeout'] as const) {
+      server.chat = () =>
+        behaviour === 'garbage' ? { content: 'I am a teapot, not JSON' } : behaviour === 'error' ? { status: 500 } : { delayMs: 3_000, content: '{}' };
+      const dataDir = await tempDir();
+      const config = { ...modelConfig(), timeoutMs: 300 };
+      const summary = await indexRepository(
+        await options(dataDir, { commit: repo.shas[2], chat: new OpenAIChatModel(config), chatModelId: `bad-${behaviour}` }),
+      );
+      expect(summary.warnings.join('\n'), behaviour).toMatch(/question model failed/);
+      expect(summary.chunks).toBeGreaterThan(5);
+      const store = await openStore(dataDir);
+      const sources = new Set((await store.readRows<{ source: string }>('questions', { columns: ['source'] })).map((q) => q.source));
+      store.close();
+      expect(sources.has('model')).toBe(false);
+      expect(sources.has('message')).toBe(true);
+    }
+  });
+});
