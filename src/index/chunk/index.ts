@@ -1,0 +1,46 @@
+/**
+ * Splits a walked file into chunks: symbols for code (ts-morph for TS/JS, tree-sitter for the
+ * other languages), line windows for docs and config. Never throws: whatever goes wrong with a
+ * parser, the file is still indexed as line windows.
+ */
+import { log } from '../../log.ts';
+import type { ChunkedFile, WalkedFile } from '../types.ts';
+import { chunkTreeSitter, isTreeSitterLanguage } from './tree-sitter.ts';
+import { chunkTypeScript } from './typescript.ts';
+import { windowChunks } from './windows.ts';
+
+export { MAX_CHUNK_CHARS } from './windows.ts';
+
+const EMPTY: ChunkedFile = { chunks: [], doc: '', symbols: [], imports: [] };
+
+async function parseCode(file: WalkedFile): Promise<ChunkedFile | undefined> {
+  switch (file.language) {
+    case 'typescript':
+    case 'tsx':
+    case 'javascript':
+      return chunkTypeScript(file);
+    default:
+      if (isTreeSitterLanguage(file.language)) return chunkTreeSitter({ ...file, language: file.language });
+      return undefined;
+  }
+}
+
+export async function chunkFile(file: WalkedFile): Promise<ChunkedFile> {
+  const safe: WalkedFile = typeof file.text === 'string' ? file : { ...file, text: String(file.text ?? '') };
+  let parsed: ChunkedFile | undefined;
+  try {
+    parsed = await parseCode(safe);
+  } catch (error) {
+    log.debug({ path: safe.path, language: safe.language, err: error }, 'parser failed; indexing the file as line windows');
+  }
+  try {
+    if (!parsed) return windowChunks(safe);
+    // A file with content but no symbol or block (a few imports, a two-line script) still gets
+    // one findable chunk; its doc and imports from the parse are kept.
+    if (!parsed.chunks.length && safe.text.trim()) return { ...parsed, chunks: windowChunks(safe).chunks };
+    return parsed;
+  } catch (error) {
+    log.warn({ path: safe.path, err: error }, 'could not chunk file');
+    return { ...EMPTY, chunks: [] };
+  }
+}
