@@ -72,7 +72,7 @@ export function buildProgram(): Command {
         bar.stop();
         if (flags.json) {
           const { repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental } = summary;
-          console.log(JSON.stringify({ repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental, peakRssMb: peakRssMb(), skipped: summary.skipped, warnings: summary.warnings }));
+          console.log(JSON.stringify({ repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental, peakRssMb: peakRssMb(), skipped: summary.skipped, timings: summary.timings, warnings: summary.warnings }));
         } else {
           console.log(formatSummary(summary));
         }

@@ -27,7 +27,7 @@ const FILE_TOKEN_CHARS = 200_000;
 const EMBED_TEXT_CHARS = 2_000;
 const EMBED_BATCH = 2_000;
 
-export type IndexPhase = 'walk' | 'chunk' | 'questions' | 'embed' | 'history' | 'edges' | 'write' | 'eval';
+export type IndexPhase = 'walk' | 'chunk' | 'questions' | 'embed' | 'history' | 'edges' | 'write' | 'search-index' | 'meta' | 'eval';
 
 export interface IndexProgress {
   phase: IndexPhase;
@@ -78,6 +78,8 @@ export interface IndexSummary {
   rolledBack: string[];
   tokensSpent: number;
   warnings: string[];
+  /** Milliseconds spent in each phase. */
+  timings?: Partial<Record<IndexPhase, number>>;
   ms: number;
 }
 
@@ -109,7 +111,21 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
   const commit = await repo.resolveCommit(options.commit ?? 'HEAD');
   const repoId = options.repoId ?? (await localRepoId(repo.gitDir));
   const logger = (options.logger ?? rootLog).child({ repo: repoId, commit: commit.slice(0, 12) });
-  const progress = options.onProgress ?? (() => {});
+  const timings: Partial<Record<IndexPhase, number>> = {};
+  let phaseStarted = performance.now();
+  let currentPhase: IndexPhase | undefined;
+  const report = options.onProgress ?? (() => {});
+  // Times each phase (for the summary and `npm run bench`) on its way to the caller's callback.
+  const progress = (p: IndexProgress) => {
+    if (p.phase !== currentPhase) {
+      const now = performance.now();
+      if (currentPhase) timings[currentPhase] = (timings[currentPhase] ?? 0) + Math.round(now - phaseStarted);
+      logger.debug({ phase: p.phase }, 'index phase');
+      currentPhase = p.phase;
+      phaseStarted = now;
+    }
+    report(p);
+  };
   const warnings: string[] = [];
 
   const lock = await acquireIndexLock(options.dataDir, repoId);
@@ -231,8 +247,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     await store.add('edges', edges);
     progress({ phase: 'edges', done: 1, total: 1 });
 
+    progress({ phase: 'search-index', done: 0, total: 1 });
     await store.refreshSearchIndexes();
-    progress({ phase: 'write', done: 1, total: 1 });
 
     const skipped: Partial<Record<SkipReason, number>> = {};
     for (const entry of walk.skipped) skipped[entry.reason] = (skipped[entry.reason] ?? 0) + 1;
@@ -265,6 +281,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       indexedAt: new Date().toISOString(),
       stats: { repo: repoId, commit, files: summary.files, chunks: summary.chunks, questions: summary.questions, historyCommits: summary.historyCommits, edges: summary.edges, skipped },
     } satisfies IndexMeta);
+    progress({ phase: 'meta', done: 1, total: 1 });
+    summary.timings = timings;
     summary.ms = Math.round(performance.now() - started);
     logger.info({ files: summary.files, chunks: summary.chunks, incremental: summary.incremental, ms: summary.ms }, 'indexed');
     return summary;

@@ -1,3 +1,4 @@
+import './lance-runtime.ts';
 import * as lancedb from '@lancedb/lancedb';
 import { log } from '../log.ts';
 import type { EmbeddingCache } from '../ai/cached-embedder.ts';
@@ -211,15 +212,18 @@ export class RepoStore {
   }
 
   /**
-   * Creates the full-text indexes that are missing and folds new rows into existing ones.
-   * LanceDB also searches rows not yet indexed, so this is about speed, not correctness.
+   * Creates the full-text indexes that are missing and folds new rows into existing ones once
+   * they are a noticeable share of the table. LanceDB also searches rows not yet indexed (a flat
+   * scan), so a small push need not pay for re-indexing: this is about speed, not correctness.
    */
   async refreshSearchIndexes(): Promise<void> {
     for (const name of FTS_TABLES) {
       const table = await this.requireTable(name);
-      const indices = await table.listIndices();
-      if (indices.some((index) => index.columns.includes('tokens'))) {
-        await table.optimize({ cleanupOlderThan: undefined });
+      const index = (await table.listIndices()).find((candidate) => candidate.columns.includes('tokens'));
+      if (index) {
+        const stats = await table.indexStats(index.name);
+        const unindexed = stats?.numUnindexedRows ?? 0;
+        if (unindexed > 2_000 || unindexed > 0.1 * (stats?.numIndexedRows ?? 0)) await table.optimize();
       } else if ((await table.countRows()) > 0) {
         await table.createIndex('tokens', { config: ftsConfig(), replace: true });
       }
