@@ -1,0 +1,171 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
+import { indexRepository } from '../../src/index/indexer.ts';
+import { RepoStore } from '../../src/store/repo-store.ts';
+import { locateFiles } from '../../src/triage/stages/locate.ts';
+import { understandIssue } from '../../src/triage/stages/understand.ts';
+import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
+
+const files: Record<string, string> = {
+  'shop/__init__.py': '',
+  'shop/pricing.py': `"""Cart totals."""
+from .coupons import parse_coupon
+
+
+def cart_total(items, coupon_code=None):
+    """Sum the prices of the items, minus a coupon."""
+    total = sum(item.price for item in items)
+    if coupon_code:
+        total -= parse_coupon(coupon_code).amount
+    return total
+`,
+  'shop/coupons.py': `class Coupon:
+    def __init__(self, code, amount):
+        self.code = code
+        self.amount = amount
+
+
+def parse_coupon(code):
+    """Turn a coupon code such as SAVE10 into a Coupon."""
+    if not code.isalnum():
+        raise ValueError("Coupon codes may only contain letters and digits")
+    return Coupon(code, int(code[4:] or 0))
+`,
+  'shop/shipping.py': `def shipping_cost(weight_kg, country):
+    """Postage for a parcel: flat rate at home, by weight abroad."""
+    if country == "home":
+        return 5
+    return 5 + 2 * weight_kg
+`,
+  'shop/emails.py': `import logging
+
+logger = logging.getLogger(__name__)
+
+
+def send_receipt(order, mailer):
+    """Email the customer a receipt after checkout."""
+    if not order.email:
+        logger.warning("Order has no email address; receipt not sent")
+        return False
+    mailer.send(order.email, render_receipt(order))
+    return True
+
+
+def render_receipt(order):
+    return "Thanks for your order"
+`,
+  'shop/inventory.py': `def reserve_stock(product, quantity):
+    """Hold stock for an order until payment arrives."""
+    if product.stock < quantity:
+        raise RuntimeError("Not enough stock to reserve")
+    product.stock -= quantity
+`,
+  'web/src/currency.js': `/** Format an amount of money in the shop's currency for display. */
+function formatPrice(amount, currency) {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).format(amount);
+}
+
+module.exports = { formatPrice };
+`,
+  'web/src/checkout.js': `const { formatPrice } = require('./currency');
+
+function renderCheckout(cart) {
+  return '<p>Total: ' + formatPrice(cart.total, cart.currency) + '</p>';
+}
+
+module.exports = { renderCheckout };
+`,
+  'tests/test_coupons.py': `from shop.coupons import parse_coupon
+
+
+def test_parse_coupon():
+    assert parse_coupon("SAVE10").amount == 10
+`,
+  'README.md': '# Shop\n\nA small shop.\n',
+};
+
+let repo: FixtureRepo;
+let dataDir: string;
+let store: RepoStore;
+const embedder = new HashingEmbedder(64);
+
+beforeAll(async () => {
+  repo = await makeRepo([
+    { message: 'Initial shop', files },
+    { message: 'Fix wrong postage for heavy parcels sent abroad (#7)', files: { 'shop/shipping.py': files['shop/shipping.py'].replace('2 * weight_kg', '3 * weight_kg') } },
+    { message: 'Unrelated: tidy README', files: { 'README.md': '# Shop\n\nA small shop, tidied.\n' } },
+  ]);
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'scout-locate-'));
+  await indexRepository({
+    repoPath: repo.dir,
+    repoId: 'acme/shop',
+    dataDir,
+    lancedbUri: path.join(dataDir, 'lancedb'),
+    limits: { maxFiles: 1000, maxFileBytes: 1_000_000, maxTotalBytes: 10_000_000 },
+    historyCommits: 100,
+    embedder,
+  });
+  store = await RepoStore.open(path.join(dataDir, 'lancedb'), 'acme/shop');
+  const meta = await store.readMeta();
+  await store.pinTo(meta!);
+});
+
+afterAll(async () => {
+  store?.close();
+  await repo.cleanup();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function locate(title: string, body: string) {
+  return locateFiles({ store, embedder, facts: understandIssue(title, body) });
+}
+
+describe('locateFiles', () => {
+  test('a stack trace lands on the raising function', async () => {
+    const result = await locate(
+      'Crash when applying a coupon',
+      'Traceback (most recent call last):\n  File "/srv/app/venv/lib/site-packages/shop/pricing.py", line 9, in cart_total\n  File "/srv/app/venv/lib/site-packages/shop/coupons.py", line 10, in parse_coupon\nValueError: boom',
+    );
+    expect(result.files[0].path).toBe('shop/coupons.py');
+    expect(result.files[0].evidence.frame?.function).toBe('parse_coupon');
+    expect(result.files.slice(0, 2).map((f) => f.path)).toContain('shop/pricing.py');
+  });
+
+  test('an issue quoting an error message lands on the file that raises it', async () => {
+    const result = await locate('Weird warning at checkout', 'I keep seeing "Order has no email address; receipt not sent" in the logs even though I typed my email.');
+    expect(result.files[0].path).toBe('shop/emails.py');
+  });
+
+  test('a request in user words finds the file through its questions and docs', async () => {
+    const result = await locate('Parcels abroad cost too much postage', 'Sending a heavy parcel to another country charges far more than the post office does.');
+    expect(result.files[0].path).toBe('shop/shipping.py');
+  });
+
+  test('an issue like a past fix lands via history', async () => {
+    const result = await locate('Wrong postage for heavy parcels sent abroad again', 'Same as before.');
+    expect(result.files[0].path).toBe('shop/shipping.py');
+    expect(result.files[0].evidence.commit?.prs).toEqual([7]);
+  });
+
+  test('path and symbol mentions win, and tests rank below the code they test', async () => {
+    const byPath = await locate('Display problem', 'Something is off in web/src/currency.js when the amount is large.');
+    expect(byPath.files[0].path).toBe('web/src/currency.js');
+    const bySymbol = await locate('formatPrice shows too many decimals', 'Calling `formatPrice(3.14159, "EUR")` prints all the digits.');
+    expect(bySymbol.files[0].path).toBe('web/src/currency.js');
+    expect(bySymbol.files[0].evidence.symbol?.name).toBe('formatPrice');
+    const coupon = await locate('parse_coupon rejects lowercase codes', '`parse_coupon("save10")` fails.');
+    const paths = coupon.files.map((f) => f.path);
+    expect(paths[0]).toBe('shop/coupons.py');
+    expect(paths.indexOf('tests/test_coupons.py')).toBeGreaterThan(0);
+  });
+
+  test('evidence carries symbol line ranges and a confidence', async () => {
+    const result = await locate('reserve_stock raises when stock is exactly the quantity', 'Reserving the last item fails with "Not enough stock to reserve".');
+    expect(result.files[0]).toMatchObject({ path: 'shop/inventory.py', evidence: { symbol: { name: 'reserve_stock', startLine: 1, endLine: 5 } } });
+    expect(['high', 'medium', 'low']).toContain(result.confidence);
+    expect(result.confidenceScore).toBeGreaterThan(0);
+  });
+});
