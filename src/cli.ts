@@ -92,7 +92,8 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'where the eval indexes live', '.scout-eval')
     .option('--out <file>', 'write the JSON report here')
     .option('--model', 'use the configured model (default: offline)')
-    .action(async (flags: { dataset: string; repos?: string; repo?: string[]; limit?: number; instances?: string; dataDir: string; out?: string; model?: boolean }) => {
+    .option('--signals', "keep each signal's ranking per row in the JSON report (for tuning)")
+    .action(async (flags: { dataset: string; repos?: string; repo?: string[]; limit?: number; instances?: string; dataDir: string; out?: string; model?: boolean; signals?: boolean }) => {
       const config = env();
       let rows = await loadDataset(flags.dataset);
       if (flags.instances) {
@@ -120,6 +121,7 @@ export function buildProgram(): Command {
         limits: config.limits,
         historyCommits: config.historyCommits,
         embedder: models.embedder,
+        debugSignals: flags.signals,
         onRow: (done, total) => bar.update({ phase: 'eval', done, total }),
       });
       bar.stop();

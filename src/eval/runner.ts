@@ -8,7 +8,7 @@ import type { WalkLimits } from '../index/types.ts';
 import { log } from '../log.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
 import { RepoStore } from '../store/repo-store.ts';
-import { locateFiles, type SignalWeights } from '../triage/stages/locate.ts';
+import { locateFiles, type LocateResult, type SignalWeights } from '../triage/stages/locate.ts';
 import { understandIssue } from '../triage/stages/understand.ts';
 import { goldFiles, type EvalRow } from './dataset.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
@@ -23,6 +23,8 @@ export interface EvalOptions {
   embedder?: Embedder;
   weights?: Partial<SignalWeights>;
   onRow?: (done: number, total: number, row: EvalRow) => void;
+  /** Keep each signal's ranking per row (for tuning the fusion offline). */
+  debugSignals?: boolean;
 }
 
 export interface EvalRowResult {
@@ -32,6 +34,7 @@ export interface EvalRowResult {
   scout: string[];
   baseline: string[];
   locateMs: number;
+  signals?: LocateResult['signals'];
 }
 
 export interface RepoReport {
@@ -142,7 +145,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         if (meta) await store.pinTo(meta);
         const [title, ...rest] = row.problem_statement.split('\n');
         const started = performance.now();
-        const located = await locateFiles({ store, embedder, facts: understandIssue(title, rest.join('\n')), weights: options.weights });
+        const located = await locateFiles({ store, embedder, facts: understandIssue(title, rest.join('\n')), weights: options.weights, debugSignals: options.debugSignals });
         const locateMs = performance.now() - started;
         const baselineRows = await store.searchText<{ path: string }>('files', tokenize(row.problem_statement).join(' '), { limit: 20, columns: ['path'] });
         const result: EvalRowResult = {
@@ -152,6 +155,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
           scout: located.files.slice(0, 20).map((f) => f.path),
           baseline: baselineRows.map((r) => r.path),
           locateMs: Math.round(locateMs),
+          signals: located.signals,
         };
         repoResults.push(result);
         results.push(result);

@@ -219,8 +219,6 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const toEmbed: EmbedItem[] = [
       ...fileRows.map((row, i) => ({ row, text: fileEmbedText(parsed[i].file, parsed[i].chunked) })),
       ...chunkRows.map((row, i) => ({ row, text: chunkEmbedText(allChunks[i]) })),
-      ...questionRows.map((row) => ({ row, text: row.text })),
-      ...historyRows.map((row) => ({ row, text: row.message })),
     ];
     await embedAll(embedder, toEmbed, progress);
 
@@ -399,7 +397,6 @@ function questionRowsOf(questions: Question[]): QuestionRow[] {
       text: question.text,
       source: question.source,
       tokens: tokenString(question.text),
-      vector: [],
     };
   });
 }
@@ -416,7 +413,6 @@ function historyRow(commit: HistoryCommit): HistoryRow {
     issues: JSON.stringify(commit.issues),
     renames: JSON.stringify(commit.renames ?? []),
     tokens: tokenString(commit.message),
-    vector: [],
   };
 }
 

@@ -1,7 +1,7 @@
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 
 /** Bump when a table's columns or their meaning change: the next index run rebuilds from scratch. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type TableName = 'files' | 'chunks' | 'questions' | 'history' | 'edges' | 'meta' | 'embed_cache' | 'question_cache';
 
@@ -53,7 +53,6 @@ export interface QuestionRow {
   /** `model`, `doc`, `name`, `message` or `file`: where the question came from. */
   source: string;
   tokens: string;
-  vector: Float32Array | number[];
 }
 
 export interface HistoryRow {
@@ -71,7 +70,6 @@ export interface HistoryRow {
   /** JSON array of `{from, to}`: lets co-change edges follow a file across renames. */
   renames: string;
   tokens: string;
-  vector: Float32Array | number[];
 }
 
 export interface EdgeRow {
@@ -116,11 +114,13 @@ export function tableSchema(name: TableName, dimension: number): Schema {
         text('signature'), text('doc'), text('text'), text('content_hash'), text('tokens'), vector(dimension),
       ]);
     case 'questions':
-      return new Schema([text('id'), text('chunk_id'), text('path'), text('text'), text('source'), text('tokens'), vector(dimension)]);
+      // Questions and history are searched by words only: vectors there would cost a third of an
+      // index run (and, with a paid embedder, real money) for no signal locate uses.
+      return new Schema([text('id'), text('chunk_id'), text('path'), text('text'), text('source'), text('tokens')]);
     case 'history':
       return new Schema([
         text('sha'), text('author'), text('email'), new Field('date', new Float64(), false), text('message'), text('files'),
-        text('prs'), text('issues'), text('renames'), text('tokens'), vector(dimension),
+        text('prs'), text('issues'), text('renames'), text('tokens'),
       ]);
     case 'edges':
       return new Schema([text('kind'), text('src'), text('dst'), new Field('weight', new Float64(), false)]);

@@ -59,6 +59,8 @@ export interface LocateResult {
   confidence: 'high' | 'medium' | 'low';
   /** 0–1, from the score gap at the top and how many signals agree on the first file. */
   confidenceScore: number;
+  /** Each signal's own ranking (top 50 paths with scores), when `debugSignals` is set: for tuning the fusion offline. */
+  signals?: Partial<Record<SignalName, Array<[string, number]>>>;
 }
 
 export interface LocateOptions {
@@ -67,6 +69,7 @@ export interface LocateOptions {
   facts: IssueFacts;
   weights?: Partial<SignalWeights>;
   limit?: number;
+  debugSignals?: boolean;
 }
 
 interface Candidate {
@@ -294,7 +297,18 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
     .map(([path, entry]) => ({ path, score: entry.score, evidence: entry.evidence }))
     .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path))
     .slice(0, options.limit ?? 20);
-  return { files, ...confidenceOf(files) };
+  const debug = options.debugSignals
+    ? Object.fromEntries(
+        (Object.entries(signals) as Array<[SignalName, Ranking]>).map(([name, ranking]) => [
+          name,
+          ranked(ranking)
+            .filter(([path]) => catalog.pathSet.has(path))
+            .slice(0, 50)
+            .map(([path, candidate]) => [path, Number(candidate.score.toFixed(4))] as [string, number]),
+        ]),
+      )
+    : undefined;
+  return { files, ...confidenceOf(files), signals: debug };
 }
 
 /** Import neighbours and co-changed files of the top hits join at a discount (they are often the real fix). */
