@@ -27,8 +27,10 @@ export class CachedEmbedder implements Embedder {
     this.id = inner.id;
   }
 
-  dimension(): Promise<number> {
-    return this.inner.dimension();
+  /** Probes through the cache, so a paid model is asked its vector length once, not every run. */
+  async dimension(): Promise<number> {
+    const [probe] = await this.embed(['dimension probe']);
+    return probe.length;
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
