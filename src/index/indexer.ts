@@ -132,8 +132,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
   const store = await RepoStore.open(options.lancedbUri, repoId);
   try {
     const baseEmbedder = options.embedder ?? new HashingEmbedder();
-    const dimension = await baseEmbedder.dimension();
-    const embedder = baseEmbedder instanceof HashingEmbedder ? baseEmbedder : new CachedEmbedder(baseEmbedder, store.embeddingCache(dimension));
+    const embedder = baseEmbedder instanceof HashingEmbedder ? baseEmbedder : new CachedEmbedder(baseEmbedder, store.embeddingCache());
+    const dimension = await embedder.dimension();
     const settings = settingsHash({
       schema: SCHEMA_VERSION,
       indexer: INDEXER_VERSION,

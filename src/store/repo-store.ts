@@ -231,10 +231,11 @@ export class RepoStore {
   }
 
   /** The embedding cache of this repository (content hash → vector), for paid embedders. */
-  embeddingCache(dimension: number): EmbeddingCache {
-    const open = async (): Promise<lancedb.Table> => {
+  embeddingCache(): EmbeddingCache {
+    // Created on the first put, when the vector length is known.
+    const open = async (dimension?: number): Promise<lancedb.Table | undefined> => {
       const existing = await this.table('embed_cache');
-      if (existing) return existing;
+      if (existing || dimension === undefined) return existing;
       const created = await this.db.createEmptyTable('embed_cache', tableSchema('embed_cache', dimension), {
         existOk: true,
       });
@@ -244,8 +245,8 @@ export class RepoStore {
     return {
       get: async (keys) => {
         const found = new Map<string, Float32Array>();
-        if (keys.length === 0) return found;
         const table = await open();
+        if (keys.length === 0 || !table) return found;
         for (let start = 0; start < keys.length; start += DELETE_BATCH) {
           const list = keys.slice(start, start + DELETE_BATCH).map(sqlString).join(', ');
           const rows = (await table.query().where(`key IN (${list})`).toArray()) as EmbedCacheRow[];
@@ -255,8 +256,8 @@ export class RepoStore {
       },
       put: async (entries) => {
         if (entries.length === 0) return;
-        const table = await open();
-        await table.add(entries.map((entry) => ({ key: entry.key, vector: Array.from(entry.vector) })));
+        const table = await open(entries[0].vector.length);
+        await table!.add(entries.map((entry) => ({ key: entry.key, vector: Array.from(entry.vector) })));
       },
     };
   }
