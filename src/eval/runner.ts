@@ -119,7 +119,9 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     for (const { row } of ordered) {
       options.onRow?.(done, options.rows.length, row);
       done += 1;
-      const summary = await indexRepository({
+      let summary: Awaited<ReturnType<typeof indexRepository>>;
+      try {
+        summary = await indexRepository({
         repoPath: dir,
         commit: row.base_commit,
         repoId: `eval/${repoName}`,
@@ -129,7 +131,12 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         historyCommits: options.historyCommits,
         embedder,
         logger: log.child({ eval: row.instance_id }),
-      });
+        });
+      } catch (error) {
+        // One broken commit (a mirror missing objects, say) costs its row, not the run.
+        report.skipped.push({ instance_id: row.instance_id, reason: `indexing failed: ${(error as Error).message}` });
+        continue;
+      }
       if (summary.incremental) {
         if (summary.changedFiles > 0 || summary.deletedFiles > 0) report.indexIncrementalMs.push(summary.ms);
       } else report.indexFullMs ??= summary.ms;

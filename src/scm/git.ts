@@ -309,11 +309,8 @@ class LocalGitRepo implements GitRepo {
 
   async diffNameStatus(from: string, to: string): Promise<NameStatusDiff> {
     const [a, b] = await Promise.all([this.commitId(from), this.commitId(to)]);
-    const out = await this.raw(
-      ['diff', '--name-status', '-z', '-M', '--no-color', '--no-ext-diff', a, b],
-      `diff ${a} ${b}`,
-    );
-    return parseNameStatus(out.split('\0'));
+    const diff = (renames: string) => this.raw(['diff', '--name-status', '-z', renames, '--no-color', '--no-ext-diff', a, b], `diff ${a} ${b}`);
+    return parseNameStatus((await withoutRenamesOnMissingBlobs(() => diff('-M'), () => diff('--no-renames'))).split('\0'));
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
@@ -340,11 +337,25 @@ class LocalGitRepo implements GitRepo {
       `--format=${options.format}`,
       `--max-count=${maxCount}`,
     ];
-    if (options.nameStatus) args.push('-z', '--name-status', '-M', '--root');
-    args.push(commit);
-    if (after) args.push(`^${after}`);
-    args.push('--');
-    return this.raw(args, `log ${commit}`);
+    const tail = [commit, ...(after ? [`^${after}`] : []), '--'];
+    if (!options.nameStatus) return this.raw([...args, ...tail], `log ${commit}`);
+    const withNames = (renames: string) => this.raw([...args, '-z', '--name-status', renames, '--root', ...tail], `log ${commit}`);
+    return withoutRenamesOnMissingBlobs(() => withNames('-M'), () => withNames('--no-renames'));
+  }
+}
+
+/**
+ * Rename detection reads blob contents; a mirror that lacks some large blobs (partial snapshots do)
+ * makes it fail with "unable to read <sha>". Name-status without renames compares ids only, so it
+ * still works: a rename then shows as a delete and an add, which indexing handles the same way.
+ */
+async function withoutRenamesOnMissingBlobs(withRenames: () => Promise<string>, withoutRenames: () => Promise<string>): Promise<string> {
+  try {
+    return await withRenames();
+  } catch (error) {
+    if (!/unable to read|could not read|missing blob/i.test((error as Error).message)) throw error;
+    log.warn({ err: (error as Error).message }, 'rename detection needs a blob this repository lacks; listing changes without renames');
+    return withoutRenames();
   }
 }
 
