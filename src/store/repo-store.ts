@@ -31,6 +31,8 @@ export interface IndexMeta {
 }
 
 const ADD_BATCH = 5000;
+const VECTOR_INDEX_MIN_ROWS = 100_000;
+const VECTOR_TABLES = ['files', 'chunks'] as const satisfies readonly IndexTable[];
 const DELETE_BATCH = 300;
 
 /** Quotes a string for a LanceDB (DataFusion SQL) predicate. */
@@ -200,6 +202,12 @@ export class RepoStore {
     return rows as Array<Row & { _distance: number }>;
   }
 
+  /** The columns of a table that carry an index (`tokens`, `vector`). */
+  async indexedColumns(name: IndexTable): Promise<string[]> {
+    const table = await this.table(name);
+    return table ? (await table.listIndices()).flatMap((index) => index.columns) : [];
+  }
+
   async countRows(name: IndexTable): Promise<number> {
     const table = await this.table(name);
     return table ? table.countRows() : 0;
@@ -216,7 +224,8 @@ export class RepoStore {
    * they are a noticeable share of the table. LanceDB also searches rows not yet indexed (a flat
    * scan), so a small push need not pay for re-indexing: this is about speed, not correctness.
    */
-  async refreshSearchIndexes(): Promise<void> {
+  async refreshSearchIndexes(options: { vectorIndexMinRows?: number } = {}): Promise<void> {
+    await this.refreshVectorIndexes(options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS);
     for (const name of FTS_TABLES) {
       const table = await this.requireTable(name);
       const index = (await table.listIndices()).find((candidate) => candidate.columns.includes('tokens'));
@@ -227,6 +236,29 @@ export class RepoStore {
       } else if ((await table.countRows()) > 0) {
         await table.createIndex('tokens', { config: ftsConfig(), replace: true });
       }
+    }
+  }
+
+  /**
+   * Below ~100,000 rows a flat vector scan takes milliseconds and is exact; above, an IVF-PQ index
+   * keeps nearest-neighbour search fast. Built once; new rows are searched flat until `optimize`.
+   */
+  private async refreshVectorIndexes(minRows: number): Promise<void> {
+    for (const name of VECTOR_TABLES) {
+      const table = await this.requireTable(name);
+      const rows = await table.countRows();
+      if (rows < minRows) continue;
+      if ((await table.listIndices()).some((index) => index.columns.includes('vector'))) continue;
+      const schema = await table.schema();
+      const dimension = (schema.fields.find((field) => field.name === 'vector')?.type as { listSize?: number } | undefined)?.listSize ?? 0;
+      if (dimension < 16 || dimension % 8 !== 0) continue;
+      await table.createIndex('vector', {
+        config: lancedb.Index.ivfPq({
+          numPartitions: Math.max(1, Math.round(Math.sqrt(rows))),
+          numSubVectors: dimension / 8,
+          distanceType: 'cosine',
+        }),
+      });
     }
   }
 

@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
+import { RepoStore, repoNamespace, sqlString } from '../../src/store/repo-store.ts';
+import type { ChunkRow } from '../../src/store/schema.ts';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function openTemp(repoId = 'acme/shop'): Promise<RepoStore> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'scout-store-'));
+  dirs.push(dir);
+  return RepoStore.open(dir, repoId);
+}
+
+function chunk(i: number, vector: Float32Array): ChunkRow {
+  return {
+    id: `f${i}.py#fn${i}#L1`, path: `pkg/f${i}.py`, language: 'python', name: `fn${i}`, kind: 'function', start_line: 1, end_line: 3,
+    signature: `def fn${i}():`, doc: '', text: `def fn${i}(): pass`, content_hash: String(i), tokens: `fn${i} word${i % 7}`, vector: Array.from(vector),
+  };
+}
+
+describe('RepoStore', () => {
+  test('repositories are isolated in their own databases; predicates are quoted', async () => {
+    expect(repoNamespace('acme/shop')).toBe('acme_shop');
+    expect(repoNamespace('../../etc')).toBe('etc');
+    expect(sqlString("it's")).toBe("'it''s'");
+  });
+
+  test('large tables get a vector index; search still finds the nearest row', async () => {
+    const store = await openTemp();
+    const embedder = new HashingEmbedder(32);
+    await store.resetIndexTables(32);
+    const texts = Array.from({ length: 400 }, (_, i) => `function number ${i} handles topic ${i % 13} and thing ${i % 5}`);
+    const vectors = await embedder.embed(texts);
+    await store.add('chunks', vectors.map((vector, i) => chunk(i, vector)));
+    await store.refreshSearchIndexes({ vectorIndexMinRows: 500 });
+    expect(await store.indexedColumns('chunks')).toEqual(['tokens']);
+    await store.refreshSearchIndexes({ vectorIndexMinRows: 300 });
+    expect((await store.indexedColumns('chunks')).sort()).toEqual(['tokens', 'vector']);
+    const [query] = await embedder.embed([texts[123]]);
+    const hits = await store.searchVector<{ id: string }>('chunks', query, { limit: 5, columns: ['id'] });
+    expect(hits.map((h) => h.id)).toContain('f123.py#fn123#L1');
+    const hitsText = await store.searchText<{ id: string }>('chunks', 'fn77', { limit: 3, columns: ['id'] });
+    expect(hitsText[0].id).toBe('f77.py#fn77#L1');
+    store.close();
+  });
+});
