@@ -26,6 +26,8 @@ export const INDEXER_VERSION = 1;
 const FILE_TOKEN_CHARS = 200_000;
 const EMBED_TEXT_CHARS = 2_000;
 const EMBED_BATCH = 2_000;
+/** Fold new rows into the search indexes once more than this many (or 10 % of the table) wait. */
+const SEARCH_REFRESH_MIN_ROWS = 5_000;
 
 export type IndexPhase = 'walk' | 'chunk' | 'questions' | 'embed' | 'history' | 'edges' | 'write' | 'search-index' | 'meta' | 'eval';
 
@@ -246,7 +248,13 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     progress({ phase: 'edges', done: 1, total: 1 });
 
     progress({ phase: 'search-index', done: 0, total: 1 });
-    await store.refreshSearchIndexes();
+    // Rows added since the search indexes were last refreshed are still found (by a flat scan);
+    // refreshing costs seconds, so a small push skips it until enough rows have piled up.
+    const addedRows = fileRows.length + chunkRows.length + questionRows.length + historyRows.length;
+    const pendingRows = (meta?.pendingRows ?? 0) + addedRows;
+    const totalRows = (await store.countRows('chunks')) + (await store.countRows('questions'));
+    const refresh = !meta || pendingRows > Math.max(SEARCH_REFRESH_MIN_ROWS, 0.1 * totalRows);
+    if (refresh) await store.refreshSearchIndexes();
 
     const skipped: Partial<Record<SkipReason, number>> = {};
     for (const entry of walk.skipped) skipped[entry.reason] = (skipped[entry.reason] ?? 0) + 1;
@@ -276,6 +284,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       settingsHash: settings,
       dimension,
       tableVersions: await store.tableVersions(),
+      pendingRows: refresh ? 0 : pendingRows,
       indexedAt: new Date().toISOString(),
       stats: { repo: repoId, commit, files: summary.files, chunks: summary.chunks, questions: summary.questions, historyCommits: summary.historyCommits, edges: summary.edges, skipped },
     } satisfies IndexMeta);

@@ -27,6 +27,8 @@ export interface IndexMeta {
   /** Table versions of the last complete run: readers pin to them, and a killed run is rolled back to them. */
   tableVersions: Record<IndexTable, number>;
   indexedAt: string;
+  /** Rows added since the search indexes were last refreshed (they are searched by a flat scan meanwhile). */
+  pendingRows?: number;
   stats: Record<string, unknown>;
 }
 
