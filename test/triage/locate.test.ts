@@ -78,6 +78,20 @@ function renderCheckout(cart) {
 
 module.exports = { renderCheckout };
 `,
+  'web/src/plugins/giftWrap/index.js': `module.exports = function (option, Cart) {
+  Cart.prototype.wrap = function () {
+    this.fees.push(option.fee);
+    return this;
+  };
+};
+`,
+  'web/src/plugins/express/index.js': `module.exports = function (option, Cart) {
+  Cart.prototype.fast = function () {
+    this.days = 1;
+    return this;
+  };
+};
+`,
   'tests/test_coupons.py': `from shop.coupons import parse_coupon
 
 
@@ -160,6 +174,11 @@ describe('locateFiles', () => {
     const paths = coupon.files.map((f) => f.path);
     expect(paths[0]).toBe('shop/coupons.py');
     expect(paths.indexOf('tests/test_coupons.py')).toBeGreaterThan(0);
+  });
+
+  test('a word naming a plugin folder finds the plugin', async () => {
+    const result = await locate('GiftWrap plugin charges the fee twice', 'Using the gift wrapping plugin with two items adds the fee two times.');
+    expect(result.files[0].path).toBe('web/src/plugins/giftWrap/index.js');
   });
 
   test('evidence carries symbol line ranges and a confidence', async () => {

@@ -9,12 +9,14 @@ import type { IssueFacts, StackFrame } from './understand.ts';
  * can win without the weak ones drowning it, and agreement between signals adds up.
  */
 
-export type SignalName = 'mention' | 'frame' | 'fileText' | 'chunkText' | 'questions' | 'history' | 'vector';
+export type SignalName = 'mention' | 'pathWords' | 'message' | 'frame' | 'fileText' | 'chunkText' | 'questions' | 'history' | 'vector';
 
 export type SignalWeights = Record<SignalName, number>;
 
 export const DEFAULT_WEIGHTS: SignalWeights = {
   mention: 1.6,
+  pathWords: 0.8,
+  message: 1.0,
   frame: 1.4,
   fileText: 1.0,
   chunkText: 0.7,
@@ -99,6 +101,8 @@ interface RepoCatalog {
   pathSet: Set<string>;
   /** Lowercased symbol name (last part and qualified) → defining files with the symbol. */
   definitions: Map<string, Array<{ path: string; symbol: SymbolEvidence }>>;
+  /** Lowercased folder name or file stem → the files it names (`customparseformat` → its plugin's files). */
+  components: Map<string, string[]>;
 }
 
 const catalogs = new Map<string, RepoCatalog>();
@@ -127,7 +131,17 @@ async function loadCatalog(store: RepoStore): Promise<RepoCatalog> {
     if (last !== lower) define(last, chunk.path, symbol);
   }
   const paths = files.map((f) => f.path).sort();
-  const catalog = { paths, pathSet: new Set(paths), definitions };
+  const components = new Map<string, string[]>();
+  for (const filePath of paths) {
+    const parts = filePath.toLowerCase().split('/');
+    const stem = parts[parts.length - 1].replace(/\.[^.]+$/, '').replace(/\.d$/, '');
+    for (const name of new Set([...parts.slice(0, -1), stem])) {
+      const list = components.get(name) ?? [];
+      list.push(filePath);
+      components.set(name, list);
+    }
+  }
+  const catalog = { paths, pathSet: new Set(paths), definitions, components };
   catalogs.clear(); // One repository at a time is plenty; keeps memory flat across an eval run.
   catalogs.set(key, catalog);
   return catalog;
@@ -184,6 +198,30 @@ function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking {
   return ranking;
 }
 
+/** Names too generic to point anywhere when an issue happens to use them. */
+const GENERIC_COMPONENTS = new Set(
+  'src lib lib64 test tests spec docs doc index main utils util core common base init __init__ types type build dist app api bin config scripts tools helpers internal pkg cmd example examples data static public module modules models views default defaults error errors plugin plugins locale locales'.split(' '),
+);
+
+/**
+ * Words of the issue that name a folder or a file stem (`customParseFormat`, `timezone`, `ar-ly`):
+ * plugin, locale and module layouts put the answer in the path itself.
+ */
+function pathWordSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking {
+  const ranking: Ranking = new Map();
+  const words = (text: string) => text.toLowerCase().match(/[a-z][a-z0-9_-]{2,}/g) ?? [];
+  const weigh = (word: string, strength: number) => {
+    if (GENERIC_COMPONENTS.has(word)) return;
+    const files = catalog.components.get(word);
+    if (!files || files.length > 8) return;
+    for (const path of files) addCandidate(ranking, path, strength / Math.log2(1 + files.length), { mention: word });
+  };
+  for (const word of new Set(words(facts.title))) weigh(word, 3);
+  for (const identifier of facts.codeIdentifiers) weigh(identifier.toLowerCase(), 2.5);
+  for (const word of new Set(words(facts.cleanBody))) weigh(word, 1);
+  return ranking;
+}
+
 function frameSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking {
   const ranking: Ranking = new Map();
   // The deepest frames (last in Python tracebacks) are nearest the failure.
@@ -193,6 +231,27 @@ function frameSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking {
       addCandidate(ranking, path, depth, { frame });
     }
   });
+  return ranking;
+}
+
+/** Error messages the issue quotes, matched to the literal messages code raises, logs or warns. */
+async function messageSignal(store: RepoStore, facts: IssueFacts): Promise<Ranking> {
+  const ranking: Ranking = new Map();
+  for (const message of facts.errorMessages.slice(0, 4)) {
+    const text = message.replace(/^[\w.]*(?:Error|Exception|Warning):\s*/, '');
+    const tokens = tokenize(text);
+    if (tokens.length < 2) continue;
+    const hits = await store.searchText<{ path: string; text: string }>('questions', tokens.join(' '), {
+      limit: 5,
+      columns: ['path', 'text'],
+      where: "source = 'message'",
+    });
+    for (const hit of hits) {
+      // How much of the quoted message the code's message covers: a shared word or two is not a match.
+      const overlap = tokens.filter((token) => tokenize(hit.text).includes(token)).length / tokens.length;
+      if (overlap >= 0.6) addCandidate(ranking, hit.path, hit._score * overlap, { question: hit.text });
+    }
+  }
   return ranking;
 }
 
@@ -265,6 +324,8 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
   const catalog = await loadCatalog(options.store);
   const signals: Partial<Record<SignalName, Ranking>> = {
     mention: mentionSignal(options.facts, catalog),
+    pathWords: pathWordSignal(options.facts, catalog),
+    message: await messageSignal(options.store, options.facts),
     frame: frameSignal(options.facts, catalog),
     ...(await textSignals(options.store, options.facts, options.embedder)),
   };

@@ -137,6 +137,8 @@ export function understandIssue(title: string, body: string): IssueFacts {
     [
       ...[...text.matchAll(ERROR_LINE_RE)].map((m) => `${m[1]}: ${m[2].trim()}`),
       ...[...code.matchAll(/["']([^"'\n]{12,200})["']/g)].map((m) => m[1]).filter((s) => /\s/.test(s) && /[a-z]{3}/i.test(s)),
+      // Messages quoted in prose: "Order has no email address; receipt not sent".
+      ...[...prose.matchAll(/["“]([^"”\n]{12,200})["”]/g)].map((m) => m[1]).filter((s) => s.trim().split(/\s+/).length >= 3),
     ].slice(0, 10),
   );
   const versions = unique([...text.matchAll(VERSION_RE)].map((m) => m[1])).slice(0, 10);
