@@ -122,6 +122,7 @@ export function buildProgram(): Command {
         historyCommits: config.historyCommits,
         embedder: models.embedder,
         debugSignals: flags.signals,
+        chat: models.chat,
         onRow: (done, total) => bar.update({ phase: 'eval', done, total }),
       });
       bar.stop();

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Embedder } from '../ai/embedder.ts';
+import type { ChatModel } from '../ai/llm.ts';
 import { HashingEmbedder } from '../ai/hashing-embedder.ts';
 import { indexRepository } from '../index/indexer.ts';
 import { tokenize } from '../index/tokenize.ts';
@@ -23,6 +24,8 @@ export interface EvalOptions {
   embedder?: Embedder;
   weights?: Partial<SignalWeights>;
   onRow?: (done: number, total: number, row: EvalRow) => void;
+  /** With `--model`: query rewriting and reranking by the configured chat models. */
+  chat?: ChatModel;
   /** Keep each signal's ranking per row (for tuning the fusion offline). */
   debugSignals?: boolean;
 }
@@ -152,7 +155,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         if (meta) await store.pinTo(meta);
         const [title, ...rest] = row.problem_statement.split('\n');
         const started = performance.now();
-        const located = await locateFiles({ store, embedder, facts: understandIssue(title, rest.join('\n')), weights: options.weights, debugSignals: options.debugSignals });
+        const located = await locateFiles({ store, embedder, facts: understandIssue(title, rest.join('\n')), weights: options.weights, debugSignals: options.debugSignals, chat: options.chat });
         const locateMs = performance.now() - started;
         const baselineRows = await store.searchText<{ path: string }>('files', tokenize(row.problem_statement).join(' '), { limit: 20, columns: ['path'] });
         const result: EvalRowResult = {

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
 import { indexRepository } from '../../src/index/indexer.ts';
 import { RepoStore } from '../../src/store/repo-store.ts';
+import { OpenAIChatModel, TokenBudget } from '../../src/ai/llm.ts';
 import { locateFiles } from '../../src/triage/stages/locate.ts';
+import { FakeOpenAI } from '../helpers/fake-openai.ts';
 import { understandIssue } from '../../src/triage/stages/understand.ts';
 import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
 
@@ -186,5 +188,52 @@ describe('locateFiles', () => {
     expect(result.files[0]).toMatchObject({ path: 'shop/inventory.py', evidence: { symbol: { name: 'reserve_stock', startLine: 1, endLine: 5 } } });
     expect(['high', 'medium', 'low']).toContain(result.confidence);
     expect(result.confidenceScore).toBeGreaterThan(0);
+  });
+});
+
+describe('locateFiles with a model (fake OpenAI-compatible server on 127.0.0.1)', () => {
+  let server: FakeOpenAI;
+  let baseUrl: string;
+  beforeAll(async () => {
+    server = new FakeOpenAI();
+    baseUrl = await server.start();
+  });
+  afterAll(async () => server.stop());
+
+  const model = (timeoutMs = 2_000) => new OpenAIChatModel({ apiKey: 'k', baseUrl, fastModel: 'fast', strongModel: 'strong', timeoutMs });
+  const issue = understandIssue('Money shows too many digits', 'The amounts on the page look wrong.');
+  const systemOf = (body: Record<string, unknown>) => String((body.messages as Array<{ content: string }>)[0].content);
+
+  test('the fast model rewrites the issue into code words; the strong model reranks, validated', async () => {
+    server.chat = (body) =>
+      systemOf(body).includes('Rewrite the issue')
+        ? { content: JSON.stringify({ queries: ['formatPrice currency NumberFormat'], snippet: 'function formatPrice(amount, currency) {}' }) }
+        : { content: JSON.stringify({ files: ['shop/inventory.py', 'not/a/candidate.py', 'web/src/currency.js'] }) };
+    const budget = new TokenBudget(100_000);
+    const result = await locateFiles({ store, embedder, facts: issue, chat: model(), budget });
+    expect(result.model).toMatchObject({ rewrite: true, rerank: true });
+    expect(result.model!.tokens).toBe(budget.spent);
+    expect(result.files[0].path).toBe('shop/inventory.py');
+    expect(result.files[1].path).toBe('web/src/currency.js');
+    expect(result.files.map((f) => f.path)).not.toContain('not/a/candidate.py');
+    // The rewritten query ("formatPrice currency") is what finds the currency file's symbol.
+    expect(result.files[1].evidence.symbol?.name).toBe('formatPrice');
+  });
+
+  test('garbage, errors and timeouts are ignored: the offline ranking stands', async () => {
+    const offline = await locateFiles({ store, embedder, facts: issue });
+    for (const behaviour of ['garbage', 'error', 'timeout'] as const) {
+      server.chat = () => (behaviour === 'garbage' ? { content: '{"files": 42}' } : behaviour === 'error' ? { status: 500 } : { delayMs: 1_500, content: '{}' });
+      const result = await locateFiles({ store, embedder, facts: issue, chat: model(300), budget: new TokenBudget(100_000) });
+      expect(result.model, behaviour).toMatchObject({ rewrite: false, rerank: false });
+      expect(result.files.map((f) => f.path), behaviour).toEqual(offline.files.map((f) => f.path));
+    }
+  });
+
+  test('an exhausted token budget means no model call at all', async () => {
+    server.requests.length = 0;
+    const result = await locateFiles({ store, embedder, facts: issue, chat: model(), budget: new TokenBudget(10) });
+    expect(result.model).toMatchObject({ rewrite: false, rerank: false, tokens: 0 });
+    expect(server.requests).toHaveLength(0);
   });
 });

@@ -1,4 +1,8 @@
 import type { Embedder } from '../../ai/embedder.ts';
+import { TokenBudget, type ChatModel } from '../../ai/llm.ts';
+import { log as rootLog, type Logger } from '../../log.ts';
+import { rerankFiles, type FileSummary } from './rerank.ts';
+import { rewriteIssue, type IssueRewrite } from './rewrite.ts';
 import { tokenize } from '../../index/tokenize.ts';
 import type { RepoStore } from '../../store/repo-store.ts';
 import type { IssueFacts, StackFrame } from './understand.ts';
@@ -9,7 +13,7 @@ import type { IssueFacts, StackFrame } from './understand.ts';
  * can win without the weak ones drowning it, and agreement between signals adds up.
  */
 
-export type SignalName = 'mention' | 'pathWords' | 'message' | 'frame' | 'fileText' | 'chunkText' | 'questions' | 'history' | 'vector';
+export type SignalName = 'mention' | 'pathWords' | 'message' | 'rewrite' | 'frame' | 'fileText' | 'chunkText' | 'questions' | 'history' | 'vector';
 
 export type SignalWeights = Record<SignalName, number>;
 
@@ -17,6 +21,7 @@ export const DEFAULT_WEIGHTS: SignalWeights = {
   mention: 1.6,
   pathWords: 0.8,
   message: 1.0,
+  rewrite: 1.0,
   frame: 1.4,
   fileText: 1.0,
   chunkText: 0.7,
@@ -61,6 +66,8 @@ export interface LocateResult {
   confidence: 'high' | 'medium' | 'low';
   /** 0–1, from the score gap at the top and how many signals agree on the first file. */
   confidenceScore: number;
+  /** What the model did, when one is configured. */
+  model?: { rewrite: boolean; rerank: boolean; tokens: number };
   /** Each signal's own ranking (top 50 paths with scores), when `debugSignals` is set: for tuning the fusion offline. */
   signals?: Partial<Record<SignalName, Array<[string, number]>>>;
 }
@@ -72,6 +79,10 @@ export interface LocateOptions {
   weights?: Partial<SignalWeights>;
   limit?: number;
   debugSignals?: boolean;
+  /** With a chat model: the fast one rewrites the issue into queries, the strong one reranks the top files. */
+  chat?: ChatModel;
+  budget?: TokenBudget;
+  logger?: Logger;
 }
 
 interface Candidate {
@@ -319,13 +330,35 @@ function ranked(ranking: Ranking): Array<[string, Candidate]> {
   return [...ranking.entries()].sort((a, b) => b[1].score - a[1].score || a[0].localeCompare(b[0]));
 }
 
+/** The model's search queries and code guess, run against files and chunks; each file keeps its best hit. */
+async function rewriteSignal(store: RepoStore, rewrite: IssueRewrite | undefined): Promise<Ranking> {
+  const ranking: Ranking = new Map();
+  if (!rewrite) return ranking;
+  for (const query of [...rewrite.queries, rewrite.snippet].filter(Boolean)) {
+    const tokens = tokenize(query).join(' ');
+    const rows = await store.searchText<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', tokens, {
+      limit: 30,
+      columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
+    });
+    rows.forEach((row, index) =>
+      addCandidate(ranking, row.path, 1 / (index + 1), { symbol: { name: row.name, kind: row.kind, startLine: row.start_line, endLine: row.end_line } }),
+    );
+  }
+  return ranking;
+}
+
 export async function locateFiles(options: LocateOptions): Promise<LocateResult> {
   const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
   const catalog = await loadCatalog(options.store);
+  const logger = options.logger ?? rootLog;
+  const budget = options.budget ?? new TokenBudget(50_000);
+  const spentBefore = budget.spent;
+  const rewrite = options.chat ? await rewriteIssue(options.facts, { model: options.chat, budget, logger }) : undefined;
   const signals: Partial<Record<SignalName, Ranking>> = {
     mention: mentionSignal(options.facts, catalog),
     pathWords: pathWordSignal(options.facts, catalog),
     message: await messageSignal(options.store, options.facts),
+    rewrite: await rewriteSignal(options.store, rewrite),
     frame: frameSignal(options.facts, catalog),
     ...(await textSignals(options.store, options.facts, options.embedder)),
   };
@@ -354,10 +387,17 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
 
   await expandNeighbours(options.store, fused, catalog);
 
-  const files = [...fused.entries()]
+  let files = [...fused.entries()]
     .map(([path, entry]) => ({ path, score: entry.score, evidence: entry.evidence }))
     .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path))
-    .slice(0, options.limit ?? 20);
+    .slice(0, Math.max(options.limit ?? 20, 20));
+  let reranked = false;
+  if (options.chat?.has('strong')) {
+    const result = await rerankFiles(options.facts, files, await summariesOf(options.store, files), { model: options.chat, budget, logger });
+    files = result.files;
+    reranked = result.reranked;
+  }
+  files = files.slice(0, options.limit ?? 20);
   const debug = options.debugSignals
     ? Object.fromEntries(
         (Object.entries(signals) as Array<[SignalName, Ranking]>).map(([name, ranking]) => [
@@ -369,7 +409,30 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
         ]),
       )
     : undefined;
-  return { files, ...confidenceOf(files), signals: debug };
+  return {
+    files,
+    ...confidenceOf(files),
+    signals: debug,
+    model: options.chat ? { rewrite: Boolean(rewrite), rerank: reranked, tokens: budget.spent - spentBefore } : undefined,
+  };
+}
+
+async function summariesOf(store: RepoStore, files: LocatedFile[]): Promise<Map<string, FileSummary>> {
+  const top = files.slice(0, 20);
+  if (top.length === 0) return new Map();
+  const list = top.map((file) => `'${file.path.replace(/'/g, "''")}'`).join(', ');
+  const rows = await store.readRows<{ path: string; doc: string; symbols: string }>('files', {
+    columns: ['path', 'doc', 'symbols'],
+    where: `path IN (${list})`,
+  });
+  const byPath = new Map(rows.map((row) => [row.path, row]));
+  return new Map(
+    top.map((file) => {
+      const row = byPath.get(file.path);
+      const evidence = file.evidence.symbol ? `${file.evidence.symbol.name} (lines ${file.evidence.symbol.startLine}-${file.evidence.symbol.endLine})` : (file.evidence.mention ?? file.evidence.question ?? '');
+      return [file.path, { path: file.path, doc: row?.doc ?? '', symbols: row?.symbols ? row.symbols.split('\n') : [], evidence }];
+    }),
+  );
 }
 
 /** Import neighbours and co-changed files of the top hits join at a discount (they are often the real fix). */
