@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { env } from './config/env.ts';
 import { modelsFromEnv } from './ai/models.ts';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { ConfigError, ScoutError } from './errors.ts';
 import { loadDataset } from './eval/dataset.ts';
-import { findRepoDir, formatReport, runEval } from './eval/runner.ts';
+import { findRepoDir, formatReport, runEval, type EvalReport } from './eval/runner.ts';
 import { indexRepository, type IndexSummary } from './index/indexer.ts';
 import { log } from './log.ts';
 import { indexProgressBar } from './cli/progress.ts';
@@ -84,7 +84,8 @@ export function buildProgram(): Command {
   program
     .command('eval')
     .description('measure how well repo-scout locates the files of real issues, against a BM25 baseline of the same run')
-    .requiredOption('--dataset <file>', 'SWE-bench-format JSONL (e.g. ../shared/eval/dev.jsonl)')
+    .option('--dataset <file>', 'SWE-bench-format JSONL (e.g. ../shared/eval/dev.jsonl)')
+    .option('--from <report.json>', 'print the tables of an earlier JSON report instead of running')
     .option('--repos <dir>', 'folder holding each repository as owner+name (a git dir, or a folder with one at repo/)')
     .option('--repo <owner/name=gitdir...>', 'a repository location; repeatable', (value: string, previous: string[] = []) => [...previous, value])
     .option('--limit <n>', 'at most this many rows', positiveInt)
@@ -93,7 +94,12 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write the JSON report here')
     .option('--model', 'use the configured model (default: offline)')
     .option('--signals', "keep each signal's ranking per row in the JSON report (for tuning)")
-    .action(async (flags: { dataset: string; repos?: string; repo?: string[]; limit?: number; instances?: string; dataDir: string; out?: string; model?: boolean; signals?: boolean }) => {
+    .action(async (flags: { dataset?: string; from?: string; repos?: string; repo?: string[]; limit?: number; instances?: string; dataDir: string; out?: string; model?: boolean; signals?: boolean }) => {
+      if (flags.from) {
+        console.log(formatReport(JSON.parse(await readFile(flags.from, 'utf8')) as EvalReport));
+        return;
+      }
+      if (!flags.dataset) throw new ConfigError('Say which dataset to run: --dataset F.jsonl (or --from report.json to print an earlier report).');
       const config = env();
       let rows = await loadDataset(flags.dataset);
       if (flags.instances) {

@@ -194,6 +194,22 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
 }
 
 const fmt = (value: number) => value.toFixed(1);
+
+const LANGUAGE_BY_EXTENSION: Record<string, string> = {
+  py: 'Python', js: 'JavaScript', mjs: 'JavaScript', cjs: 'JavaScript', jsx: 'JavaScript', ts: 'TypeScript', tsx: 'TypeScript',
+  go: 'Go', java: 'Java', rs: 'Rust', rb: 'Ruby', php: 'PHP', c: 'C/C++', h: 'C/C++', cc: 'C/C++', cpp: 'C/C++', cs: 'C#', kt: 'Kotlin', swift: 'Swift',
+};
+
+/** Rows grouped by the language of their first gold file. */
+function rowsByLanguage(rows: EvalRowResult[]): Map<string, EvalRowResult[]> {
+  const groups = new Map<string, EvalRowResult[]>();
+  for (const row of rows) {
+    const extension = row.gold[0]?.split('.').pop()?.toLowerCase() ?? '';
+    const language = LANGUAGE_BY_EXTENSION[extension] ?? 'other';
+    groups.set(language, [...(groups.get(language) ?? []), row]);
+  }
+  return groups;
+}
 const diff = (a: number, b: number) => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(1)}`;
 
 function metricCells(m: Metrics): string[] {
@@ -216,6 +232,13 @@ export function formatReport(report: EvalReport): string {
   lines.push(
     `| | | | difference | ${diff(o.scout.acc[1], o.baseline.acc[1])} | ${diff(o.scout.acc[3], o.baseline.acc[3])} | ${diff(o.scout.acc[5], o.baseline.acc[5])} | ${diff(o.scout.acc[10], o.baseline.acc[10])} | ${(o.scout.mrr - o.baseline.mrr).toFixed(3)} | ${diff(o.scout.recall10, o.baseline.recall10)} | | |`,
   );
+  lines.push('', '| language | rows | repo-scout Acc@1/5/10 | BM25 Acc@1/5/10 |', '|---|---|---|---|');
+  for (const [language, rows] of rowsByLanguage(report.rows)) {
+    const scout = computeMetrics(rows.map((r) => ({ gold: r.gold, ranked: r.scout })));
+    const baseline = computeMetrics(rows.map((r) => ({ gold: r.gold, ranked: r.baseline })));
+    const cells = (m: Metrics) => `${fmt(m.acc[1])} / ${fmt(m.acc[5])} / ${fmt(m.acc[10])}`;
+    lines.push(`| ${language} | ${rows.length} | ${cells(scout)} | ${cells(baseline)} |`);
+  }
   lines.push('', `locate p50 ${o.locateP50Ms} ms · p95 ${o.locateP95Ms} ms · peak RSS ${o.peakRssMb} MB`);
   const skipped = report.repos.flatMap((r) => r.skipped);
   if (skipped.length > 0) {
