@@ -59,3 +59,42 @@ describe('offline questions', () => {
     expect(identifierWords('parseHTTPResponse')).toBe('parse http response');
   });
 });
+
+describe('model questions under a token budget', () => {
+  test('batches stop when the budget would be exceeded; the rest keep offline questions', async () => {
+    const { FakeOpenAI } = await import('../helpers/fake-openai.ts');
+    const { OpenAIChatModel, TokenBudget } = await import('../../src/ai/llm.ts');
+    const { modelChunkQuestions } = await import('../../src/index/questions.ts');
+    const { log } = await import('../../src/log.ts');
+    const server = new FakeOpenAI();
+    const baseUrl = await server.start();
+    try {
+      server.chat = (body) => {
+        const ids = [...String((body.messages as Array<{ content: string }>)[1].content).matchAll(/### id: (c\d+)/g)].map((m) => m[1]);
+        return { content: JSON.stringify({ items: ids.map((id) => ({ id, questions: [`question for ${id}`] })) }) };
+      };
+      const chunks = Array.from({ length: 35 }, (_, i) => chunk({ name: `fn_${i}`, startLine: i * 10 + 1, text: `def fn_${i}():\n    return ${i}\n` }));
+      const memory = new Map<string, string[]>();
+      const cache = {
+        get: async (keys: string[]) => new Map(keys.filter((k) => memory.has(k)).map((k) => [k, memory.get(k)!])),
+        put: async (entries: Array<{ key: string; questions: string[] }>) => {
+          for (const entry of entries) memory.set(entry.key, entry.questions);
+        },
+      };
+      const model = new OpenAIChatModel({ apiKey: 'k', baseUrl, fastModel: 'fast', timeoutMs: 2_000 });
+      // A batch of 10 is estimated at ~1,500 tokens before the call and costs 150 (the fake's usage): room for two.
+      const budget = new TokenBudget(1_750);
+      const result = await modelChunkQuestions(chunks, { model, modelId: 'fast', budget, cache, logger: log });
+      expect(server.count('/chat/completions')).toBe(2);
+      expect(result.byChunk.size).toBe(20);
+      expect(result.warnings.join()).toMatch(/budget reached/);
+      expect(budget.spent).toBe(300);
+      // A second run asks nothing for what it already has.
+      const again = await modelChunkQuestions(chunks.slice(0, 20), { model, modelId: 'fast', budget: new TokenBudget(100_000), cache, logger: log });
+      expect(again.fromCache).toBe(20);
+      expect(server.count('/chat/completions')).toBe(2);
+    } finally {
+      await server.stop();
+    }
+  });
+});
