@@ -9,7 +9,7 @@ import type { WalkLimits } from '../index/types.ts';
 import { log } from '../log.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
 import { RepoStore } from '../store/repo-store.ts';
-import { locateFiles, type LocateResult, type SignalWeights } from '../triage/stages/locate.ts';
+import { fileTextIndex, locateFiles, type LocateResult, type SignalWeights } from '../triage/stages/locate.ts';
 import { understandIssue } from '../triage/stages/understand.ts';
 import { goldFiles, type EvalRow } from './dataset.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
@@ -157,7 +157,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         const started = performance.now();
         const located = await locateFiles({ store, embedder, facts: understandIssue(title, rest.join('\n')), weights: options.weights, debugSignals: options.debugSignals, chat: options.chat });
         const locateMs = performance.now() - started;
-        const baselineRows = await store.searchText<{ path: string }>('files', tokenize(row.problem_statement).join(' '), { limit: 20, columns: ['path'] });
+        const baselineRows = (await fileTextIndex(store)).search(tokenize(row.problem_statement), 20).map((hit) => ({ path: hit.id }));
         const result: EvalRowResult = {
           instance_id: row.instance_id,
           repo: repoName,

@@ -4,6 +4,7 @@ import { log as rootLog, type Logger } from '../../log.ts';
 import { rerankFiles, type FileSummary } from './rerank.ts';
 import { rewriteIssue, type IssueRewrite } from './rewrite.ts';
 import { tokenize } from '../../index/tokenize.ts';
+import { Bm25Index } from '../../search/bm25.ts';
 import type { RepoStore } from '../../store/repo-store.ts';
 import type { IssueFacts, StackFrame } from './understand.ts';
 
@@ -17,17 +18,18 @@ export type SignalName = 'mention' | 'pathWords' | 'message' | 'rewrite' | 'fram
 
 export type SignalWeights = Record<SignalName, number>;
 
+/** Tuned on the dev set (see README "Accuracy"): mentions and past changes lead, words and vectors support. */
 export const DEFAULT_WEIGHTS: SignalWeights = {
-  mention: 1.6,
+  mention: 2.0,
   pathWords: 0.8,
-  message: 1.0,
+  message: 1.5,
   rewrite: 1.0,
   frame: 1.4,
   fileText: 1.0,
-  chunkText: 0.7,
-  questions: 0.5,
-  history: 0.8,
-  vector: 0.4,
+  chunkText: 0.55,
+  questions: 0.35,
+  history: 1.2,
+  vector: 0.25,
 };
 
 /** RRF constant: larger flattens the difference between rank 1 and rank 10. */
@@ -114,6 +116,8 @@ interface RepoCatalog {
   definitions: Map<string, Array<{ path: string; symbol: SymbolEvidence }>>;
   /** Lowercased folder name or file stem → the files it names (`customparseformat` → its plugin's files). */
   components: Map<string, string[]>;
+  /** BM25 over whole files (their `tokens` column). */
+  fileText: Bm25Index;
 }
 
 const catalogs = new Map<string, RepoCatalog>();
@@ -123,7 +127,7 @@ async function loadCatalog(store: RepoStore): Promise<RepoCatalog> {
   const key = `${store.uri}@${versions.files}/${versions.chunks}`;
   const cached = catalogs.get(key);
   if (cached) return cached;
-  const files = await store.readRows<{ path: string }>('files', { columns: ['path'] });
+  const files = await store.readRows<{ path: string; tokens: string }>('files', { columns: ['path', 'tokens'] });
   const chunks = await store.readRows<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', {
     columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
     where: "kind != 'window' AND kind != 'block'",
@@ -152,10 +156,19 @@ async function loadCatalog(store: RepoStore): Promise<RepoCatalog> {
       components.set(name, list);
     }
   }
-  const catalog = { paths, pathSet: new Set(paths), definitions, components };
+  const fileText = new Bm25Index(
+    files.map((f) => f.path),
+    files.map((f) => (f.tokens ? f.tokens.split(' ') : [])),
+  );
+  const catalog = { paths, pathSet: new Set(paths), definitions, components, fileText };
   catalogs.clear(); // One repository at a time is plenty; keeps memory flat across an eval run.
   catalogs.set(key, catalog);
   return catalog;
+}
+
+/** Whole-file BM25 of the repository's index (cached per index version): also the eval's baseline. */
+export async function fileTextIndex(store: RepoStore): Promise<Bm25Index> {
+  return (await loadCatalog(store)).fileText;
 }
 
 /** Maps a path as written (absolute, from another machine, partial) to repository paths by suffix. */
@@ -266,12 +279,10 @@ async function messageSignal(store: RepoStore, facts: IssueFacts): Promise<Ranki
   return ranking;
 }
 
-async function textSignals(store: RepoStore, facts: IssueFacts, embedder: Embedder): Promise<Record<'fileText' | 'chunkText' | 'questions' | 'history' | 'vector', Ranking>> {
+async function textSignals(store: RepoStore, catalog: RepoCatalog, facts: IssueFacts, embedder: Embedder): Promise<Record<'fileText' | 'chunkText' | 'questions' | 'history' | 'vector', Ranking>> {
   const query = queryTokens(facts).join(' ');
   const fileText: Ranking = new Map();
-  for (const row of await store.searchText<{ path: string }>('files', query, { limit: 100, columns: ['path'] })) {
-    addCandidate(fileText, row.path, row._score);
-  }
+  for (const hit of catalog.fileText.search(queryTokens(facts), 100)) addCandidate(fileText, hit.id, hit.score);
   const chunkText: Ranking = new Map();
   const chunkRows = await store.searchText<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', query, {
     limit: 300,
@@ -360,7 +371,7 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
     message: await messageSignal(options.store, options.facts),
     rewrite: await rewriteSignal(options.store, rewrite),
     frame: frameSignal(options.facts, catalog),
-    ...(await textSignals(options.store, options.facts, options.embedder)),
+    ...(await textSignals(options.store, catalog, options.facts, options.embedder)),
   };
 
   const fused = new Map<string, { score: number; evidence: FileEvidence }>();
