@@ -35,6 +35,9 @@ export const DEFAULT_WEIGHTS: SignalWeights = {
 /** RRF constant: larger flattens the difference between rank 1 and rank 10. */
 const RRF_K = 20;
 const TEST_PENALTY = 0.5;
+/** Docs and built bundles share an issue's words but are rarely what must change. */
+const DOC_PENALTY = 0.35;
+const BUNDLE_PENALTY = 0.35;
 const NEIGHBOUR_DISCOUNT = 0.25;
 
 export interface SymbolEvidence {
@@ -333,6 +336,18 @@ export function isTestPath(path: string): boolean {
   return TEST_PATH.test(path);
 }
 
+const DOC_PATH = /\.(?:md|markdown|rst|txt|adoc)$/i;
+/** Build output committed to the repository (`dist/axios.cjs`), not the source people edit. */
+const BUNDLE_PATH = /(?:^|\/)dist\/|\.bundle\.|(?:^|\/)umd\//i;
+
+export function isDocPath(path: string): boolean {
+  return DOC_PATH.test(path);
+}
+
+function issueIsAboutDocs(facts: IssueFacts): boolean {
+  return /\b(?:docs?|documentation|readme|typo in the (?:docs|documentation|readme)|changelog)\b/i.test(facts.title) || facts.paths.some(isDocPath);
+}
+
 function issueIsAboutTests(facts: IssueFacts): boolean {
   return /\b(?:test suite|unit tests?|test case|flaky|pytest fixture|failing test)\b/i.test(facts.title) || facts.paths.some(isTestPath);
 }
@@ -391,9 +406,13 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
     });
   }
 
+  // Demoted softly, never filtered: an issue about tests or docs still finds them.
   const aboutTests = issueIsAboutTests(options.facts);
+  const aboutDocs = issueIsAboutDocs(options.facts);
   for (const [path, entry] of fused) {
     if (!aboutTests && isTestPath(path)) entry.score *= TEST_PENALTY;
+    if (!aboutDocs && isDocPath(path)) entry.score *= DOC_PENALTY;
+    if (BUNDLE_PATH.test(path) && !options.facts.paths.some((written) => path.endsWith(written))) entry.score *= BUNDLE_PENALTY;
   }
 
   await expandNeighbours(options.store, fused, catalog);
