@@ -101,6 +101,9 @@ def test_parse_coupon():
     assert parse_coupon("SAVE10").amount == 10
 `,
   'README.md': '# Shop\n\nA small shop.\n',
+  // Docs and a built bundle that repeat an issue's words: they must not outrank the code.
+  'docs/shipping.md': '# Shipping\n\nParcels sent abroad pay postage by weight. Heavy parcels to another country cost more postage.\n',
+  'dist/shop.js': '/* built */ function shipping_cost(weight_kg, country) { if (country === "home") return 5; return 5 + 2 * weight_kg; } // parcels abroad postage heavy\n',
 };
 
 let repo: FixtureRepo;
@@ -158,6 +161,12 @@ describe('locateFiles', () => {
   test('a request in user words finds the file through its questions and docs', async () => {
     const result = await locate('Parcels abroad cost too much postage', 'Sending a heavy parcel to another country charges far more than the post office does.');
     expect(result.files[0].path).toBe('shop/shipping.py');
+    const paths = result.files.map((f) => f.path);
+    expect(paths).toContain('docs/shipping.md');
+    expect(paths.indexOf('docs/shipping.md')).toBeGreaterThan(0);
+    const docsIssue = await locate('Docs: the shipping documentation is wrong about heavy parcels', 'The docs say parcels abroad pay by weight.');
+    // An issue about the docs lifts the demotion: the page joins the code at the top.
+    expect(docsIssue.files.slice(0, 2).map((f) => f.path)).toContain('docs/shipping.md');
   });
 
   test('an issue like a past fix lands via history', async () => {
