@@ -10,7 +10,7 @@ export class HashingEmbedder implements Embedder {
   readonly id: string;
 
   constructor(private readonly dims = 256) {
-    this.id = `hashing-v1-${dims}`;
+    this.id = `hashing-v2-${dims}`;
   }
 
   async dimension(): Promise<number> {
@@ -24,17 +24,20 @@ export class HashingEmbedder implements Embedder {
   embedOne(text: string): Float32Array {
     const vector = new Float32Array(this.dims);
     const tokens = tokenize(text);
-    const counts = new Map<string, number>();
-    for (let i = 0; i < tokens.length; i += 1) {
-      counts.set(tokens[i], (counts.get(tokens[i]) ?? 0) + 1);
-      // Bigrams carry word order ("bulk create" ≠ "create bulk") at half weight.
-      if (i + 1 < tokens.length) {
-        const bigram = `${tokens[i]} ${tokens[i + 1]}`;
+    // Features are counted by hash: bigrams hash their two tokens' hashes, so no bigram string is built.
+    const counts = new Map<number, number>();
+    let previous: number | undefined;
+    for (const token of tokens) {
+      const hash = tokenHash(token);
+      counts.set(hash, (counts.get(hash) ?? 0) + 1);
+      if (previous !== undefined) {
+        // Bigrams carry word order ("bulk create" ≠ "create bulk") at half weight.
+        const bigram = (Math.imul(previous ^ 0x9e3779b9, 0x85ebca6b) ^ hash) >>> 0;
         counts.set(bigram, (counts.get(bigram) ?? 0) + 0.5);
       }
+      previous = hash;
     }
-    for (const [feature, count] of counts) {
-      const hash = fnv1a(feature);
+    for (const [hash, count] of counts) {
       const index = hash % this.dims;
       const sign = (hash >>> 31) === 1 ? -1 : 1;
       // Sublinear term frequency: a word repeated 50 times is not 50 times as telling.
@@ -42,6 +45,18 @@ export class HashingEmbedder implements Embedder {
     }
     return l2Normalise(vector);
   }
+}
+
+const hashCache = new Map<string, number>();
+
+function tokenHash(token: string): number {
+  let hash = hashCache.get(token);
+  if (hash === undefined) {
+    hash = fnv1a(token);
+    if (hashCache.size > 200_000) hashCache.clear();
+    hashCache.set(token, hash);
+  }
+  return hash;
 }
 
 function fnv1a(text: string): number {

@@ -222,6 +222,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       ...fileRows.map((row, i) => ({ row, text: fileEmbedText(parsed[i].file, parsed[i].chunked) })),
       ...chunkRows.map((row, i) => ({ row, text: chunkEmbedText(allChunks[i]) })),
     ];
+    progress({ phase: 'embed', done: 0, total: toEmbed.length });
     await embedAll(embedder, toEmbed, progress);
 
     // 6. Write: the changed files' rows out, the new ones in.

@@ -41,22 +41,36 @@ function pushToken(out: string[], raw: string): void {
   out.push(stem(lower));
 }
 
-/** Splits text into code-aware tokens (lowercased, lightly stemmed, stopwords dropped). */
-export function tokenize(text: string): string[] {
+/** Words repeat endlessly in code; splitting each distinct word once makes tokenizing several times faster. */
+const wordCache = new Map<string, readonly string[]>();
+const WORD_CACHE_LIMIT = 200_000;
+
+function wordTokens(word: string): readonly string[] {
+  const cached = wordCache.get(word);
+  if (cached) return cached;
   const out: string[] = [];
-  for (const match of text.matchAll(WORD)) {
-    const word = match[0];
-    const trimmed = word.replace(/^_+|_+$/g, '');
-    if (trimmed.length === 0) continue;
-    const snakeParts = trimmed.split(/_+/).filter(Boolean);
+  const trimmed = word.replace(/^_+|_+$/g, '');
+  if (trimmed.length > 0) {
     const parts: string[] = [];
-    for (const snakePart of snakeParts) {
+    for (const snakePart of trimmed.split(/_+/)) {
+      if (!snakePart) continue;
       const camel = snakePart.match(CAMEL_PARTS);
       if (camel && camel.length > 1) parts.push(...camel);
       else parts.push(snakePart);
     }
     if (parts.length > 1) pushToken(out, trimmed);
     for (const part of parts) pushToken(out, part);
+  }
+  if (wordCache.size >= WORD_CACHE_LIMIT) wordCache.clear();
+  wordCache.set(word, out);
+  return out;
+}
+
+/** Splits text into code-aware tokens (lowercased, lightly stemmed, stopwords dropped). */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  for (const match of text.matchAll(WORD)) {
+    for (const token of wordTokens(match[0])) out.push(token);
   }
   return out;
 }
