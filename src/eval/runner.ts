@@ -200,12 +200,14 @@ const LANGUAGE_BY_EXTENSION: Record<string, string> = {
   go: 'Go', java: 'Java', rs: 'Rust', rb: 'Ruby', php: 'PHP', c: 'C/C++', h: 'C/C++', cc: 'C/C++', cpp: 'C/C++', cs: 'C#', kt: 'Kotlin', swift: 'Swift',
 };
 
-/** Rows grouped by the language of their first gold file. */
+/** Rows grouped by the language of their first gold source file (type declarations and config do not count). */
 function rowsByLanguage(rows: EvalRowResult[]): Map<string, EvalRowResult[]> {
   const groups = new Map<string, EvalRowResult[]>();
   for (const row of rows) {
-    const extension = row.gold[0]?.split('.').pop()?.toLowerCase() ?? '';
-    const language = LANGUAGE_BY_EXTENSION[extension] ?? 'other';
+    const languages = row.gold
+      .filter((path) => !/\.d\.[cm]?ts$/.test(path))
+      .map((path) => LANGUAGE_BY_EXTENSION[path.split('.').pop()?.toLowerCase() ?? '']);
+    const language = languages.find(Boolean) ?? 'other';
     groups.set(language, [...(groups.get(language) ?? []), row]);
   }
   return groups;
