@@ -35,7 +35,8 @@ export interface IndexMeta {
 const ADD_BATCH = 5000;
 const VECTOR_INDEX_MIN_ROWS = 100_000;
 const VECTOR_TABLES = ['files', 'chunks'] as const satisfies readonly IndexTable[];
-const DELETE_BATCH = 300;
+/** Values per `IN (…)` list, so predicates stay small. */
+const IN_BATCH = 300;
 
 /** Quotes a string for a LanceDB (DataFusion SQL) predicate. */
 export function sqlString(value: string): string {
@@ -166,10 +167,7 @@ export class RepoStore {
   async deleteIn(name: IndexTable, column: string, values: string[]): Promise<void> {
     if (values.length === 0) return;
     const table = await this.requireTable(name);
-    for (let start = 0; start < values.length; start += DELETE_BATCH) {
-      const list = values.slice(start, start + DELETE_BATCH).map(sqlString).join(', ');
-      await table.delete(`${column} IN (${list})`);
-    }
+    for (const list of inLists(values)) await table.delete(`${column} IN (${list})`);
   }
 
   async readRows<Row>(name: IndexTable, options: { columns?: string[]; where?: string } = {}): Promise<Row[]> {
@@ -281,11 +279,7 @@ export class RepoStore {
         const found = new Map<string, Float32Array>();
         const table = await open();
         if (keys.length === 0 || !table) return found;
-        for (let start = 0; start < keys.length; start += DELETE_BATCH) {
-          const list = keys.slice(start, start + DELETE_BATCH).map(sqlString).join(', ');
-          const rows = (await table.query().where(`key IN (${list})`).toArray()) as EmbedCacheRow[];
-          for (const row of rows) found.set(row.key, toFloat32(row.vector));
-        }
+        for (const row of await rowsWithKeys<EmbedCacheRow>(table, keys)) found.set(row.key, toFloat32(row.vector));
         return found;
       },
       put: async (entries) => {
@@ -310,11 +304,7 @@ export class RepoStore {
         const found = new Map<string, string[]>();
         if (keys.length === 0) return found;
         const table = await open();
-        for (let start = 0; start < keys.length; start += DELETE_BATCH) {
-          const list = keys.slice(start, start + DELETE_BATCH).map(sqlString).join(', ');
-          const rows = (await table.query().where(`key IN (${list})`).toArray()) as QuestionCacheRow[];
-          for (const row of rows) found.set(row.key, JSON.parse(row.value) as string[]);
-        }
+        for (const row of await rowsWithKeys<QuestionCacheRow>(table, keys)) found.set(row.key, JSON.parse(row.value) as string[]);
         return found;
       },
       put: async (entries) => {
@@ -332,6 +322,20 @@ export class RepoStore {
     db.close();
     log.info({ repo: this.repoId }, 'dropped index');
   }
+}
+
+/** `values` as quoted, comma-separated lists of at most IN_BATCH items, for `IN (…)` predicates. */
+function inLists(values: string[]): string[] {
+  const lists: string[] = [];
+  for (let start = 0; start < values.length; start += IN_BATCH) lists.push(values.slice(start, start + IN_BATCH).map(sqlString).join(', '));
+  return lists;
+}
+
+/** The rows of a cache table whose `key` is one of `keys`. */
+async function rowsWithKeys<Row>(table: lancedb.Table, keys: string[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const list of inLists(keys)) rows.push(...((await table.query().where(`key IN (${list})`).toArray()) as Row[]));
+  return rows;
 }
 
 /** LanceDB returns vectors as Arrow vectors; callers want plain Float32Arrays. */

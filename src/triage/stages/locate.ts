@@ -5,7 +5,7 @@ import { rerankFiles, type FileSummary } from './rerank.ts';
 import { rewriteIssue, type IssueRewrite } from './rewrite.ts';
 import { tokenize } from '../../index/tokenize.ts';
 import { Bm25Index } from '../../search/bm25.ts';
-import type { RepoStore } from '../../store/repo-store.ts';
+import { sqlString, type RepoStore } from '../../store/repo-store.ts';
 import type { IssueFacts, StackFrame } from './understand.ts';
 
 /**
@@ -450,7 +450,7 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
 async function summariesOf(store: RepoStore, files: LocatedFile[]): Promise<Map<string, FileSummary>> {
   const top = files.slice(0, 20);
   if (top.length === 0) return new Map();
-  const list = top.map((file) => `'${file.path.replace(/'/g, "''")}'`).join(', ');
+  const list = top.map((file) => sqlString(file.path)).join(', ');
   const rows = await store.readRows<{ path: string; doc: string; symbols: string }>('files', {
     columns: ['path', 'doc', 'symbols'],
     where: `path IN (${list})`,
@@ -469,7 +469,7 @@ async function summariesOf(store: RepoStore, files: LocatedFile[]): Promise<Map<
 async function expandNeighbours(store: RepoStore, fused: Map<string, { score: number; evidence: FileEvidence }>, catalog: RepoCatalog): Promise<void> {
   const top = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, 5);
   if (top.length === 0) return;
-  const list = top.map(([path]) => `'${path.replace(/'/g, "''")}'`).join(', ');
+  const list = top.map(([path]) => sqlString(path)).join(', ');
   const edges = await store.readRows<{ kind: string; src: string; dst: string; weight: number }>('edges', {
     columns: ['kind', 'src', 'dst', 'weight'],
     where: `kind != 'author' AND (src IN (${list}) OR dst IN (${list}))`,
