@@ -10,6 +10,7 @@ import {
   type IndexTable,
   type MetaRow,
   type QuestionCacheRow,
+  type RecordTable,
   type TableName,
 } from './schema.ts';
 
@@ -313,6 +314,53 @@ export class RepoStore {
         await table.add(entries.map((entry) => ({ key: entry.key, value: JSON.stringify(entry.questions) })));
       },
     };
+  }
+
+  /** Writes records, replacing any with the same `key` (the table is created on first write). */
+  async upsertRecords<Row extends { key: string }>(name: RecordTable, rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const table = await this.recordTable(name);
+    const unique = [...new Map(rows.map((row) => [row.key, row])).values()];
+    await table
+      .mergeInsert('key')
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .execute(unique as unknown as Record<string, unknown>[]);
+  }
+
+  async readRecords<Row>(name: RecordTable, options: { where?: string; columns?: string[]; limit?: number } = {}): Promise<Row[]> {
+    const table = await this.table(name);
+    if (!table) return [];
+    let query = table.query();
+    if (options.where) query = query.where(options.where);
+    if (options.columns) query = query.select(options.columns);
+    if (options.limit) query = query.limit(options.limit);
+    return (await query.toArray()) as Row[];
+  }
+
+  /** Records whose `key` is one of `keys`. */
+  async recordsWithKeys<Row>(name: RecordTable, keys: string[]): Promise<Row[]> {
+    const table = await this.table(name);
+    if (!table || keys.length === 0) return [];
+    return rowsWithKeys<Row>(table, keys);
+  }
+
+  async deleteRecords(name: RecordTable, predicate: string): Promise<void> {
+    const table = await this.table(name);
+    if (table) await table.delete(predicate);
+  }
+
+  async countRecords(name: RecordTable): Promise<number> {
+    const table = await this.table(name);
+    return table ? table.countRows() : 0;
+  }
+
+  private async recordTable(name: RecordTable): Promise<lancedb.Table> {
+    const existing = await this.table(name);
+    if (existing) return existing;
+    const created = await this.db.createEmptyTable(name, tableSchema(name, 0), { existOk: true });
+    this.tables.set(name, created);
+    return created;
   }
 
   async dropAll(): Promise<void> {

@@ -3,7 +3,15 @@ import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apa
 /** Bump when a table's columns or their meaning change: the next index run rebuilds from scratch. */
 export const SCHEMA_VERSION = 2;
 
-export type TableName = 'files' | 'chunks' | 'questions' | 'history' | 'edges' | 'meta' | 'embed_cache' | 'question_cache';
+export type TableName = 'files' | 'chunks' | 'questions' | 'history' | 'edges' | 'meta' | 'embed_cache' | 'question_cache' | RecordTable;
+
+/**
+ * Tables of records that live beside the index and are never rolled back or rebuilt with it:
+ * the repository's issues and pull requests (synced from GitHub or loaded from a file), and
+ * triage runs (checkpoints). Each has a string `key` column that identifies a row.
+ */
+export const RECORD_TABLES = ['issues', 'runs'] as const;
+export type RecordTable = (typeof RECORD_TABLES)[number];
 
 /** The tables an index run writes and pins versions of (the cache is append-only and never rolled back). */
 export const INDEX_TABLES = ['files', 'chunks', 'questions', 'history', 'edges'] as const satisfies readonly TableName[];
@@ -91,6 +99,45 @@ export interface QuestionCacheRow {
   value: string;
 }
 
+/** An issue or pull request of the repository. */
+export interface IssueRow {
+  /** `issue:<number>` or `pull:<number>` (the number space is shared; the kind tells them apart). */
+  key: string;
+  number: number;
+  kind: 'issue' | 'pull';
+  title: string;
+  body: string;
+  /** `open`, `closed` or `merged`. */
+  state: string;
+  /** JSON array of label names. */
+  labels: string;
+  /** GitHub login of the author ('' when unknown). */
+  author: string;
+  /** Unix seconds (0 when unknown). */
+  created_at: number;
+  closed_at: number;
+  /** JSON array of PR numbers that closed this issue (issues), or of issues this PR closes (pulls). */
+  links: string;
+  /** Paths a merged PR changed, newline-separated ('' for issues and unknown). */
+  files: string;
+  url: string;
+  /** Code-aware tokens of title and body, for full-text search. */
+  tokens: string;
+}
+
+/** One triage run's state (a checkpoint), keyed by repository, issue, issue-text hash and indexed commit. */
+export interface RunRow {
+  key: string;
+  /** Issue number, or -1 for a run on free text. */
+  issue: number;
+  text_hash: string;
+  commit: string;
+  /** JSON of the run's `TriageState`. */
+  state: string;
+  /** Unix milliseconds of the last write. */
+  updated: number;
+}
+
 export interface EmbedCacheRow {
   key: string;
   vector: Float32Array | number[];
@@ -130,5 +177,15 @@ export function tableSchema(name: TableName, dimension: number): Schema {
       return new Schema([text('key'), vector(dimension)]);
     case 'question_cache':
       return new Schema([text('key'), text('value')]);
+    case 'issues':
+      return new Schema([
+        text('key'), int('number'), text('kind'), text('title'), text('body'), text('state'), text('labels'), text('author'),
+        new Field('created_at', new Float64(), false), new Field('closed_at', new Float64(), false), text('links'), text('files'),
+        text('url'), text('tokens'),
+      ]);
+    case 'runs':
+      return new Schema([
+        text('key'), int('issue'), text('text_hash'), text('commit'), text('state'), new Field('updated', new Float64(), false),
+      ]);
   }
 }

@@ -50,3 +50,19 @@ describe('RepoStore', () => {
     store.close();
   });
 });
+
+describe('record tables (issues, runs)', () => {
+  test('upsert replaces rows by key, survives reopening, and is untouched by index resets', async () => {
+    const store = await openTemp();
+    const run = (key: string, state: string) => ({ key, issue: 7, text_hash: 'h', commit: 'c', state, updated: Date.now() });
+    await store.upsertRecords('runs', [run('a', '{"v":1}'), run('b', '{"v":1}')]);
+    await store.upsertRecords('runs', [run('a', '{"v":2}')]);
+    await store.resetIndexTables(8);
+    const rows = await store.readRecords<{ key: string; state: string }>('runs');
+    expect(rows.map((row) => [row.key, row.state]).sort()).toEqual([['a', '{"v":2}'], ['b', '{"v":1}']]);
+    expect((await store.recordsWithKeys<{ key: string }>('runs', ['b'])).map((row) => row.key)).toEqual(['b']);
+    await store.deleteRecords('runs', `key = ${sqlString('b')}`);
+    expect(await store.countRecords('runs')).toBe(1);
+    expect(await store.readRecords('issues')).toEqual([]);
+  });
+});
