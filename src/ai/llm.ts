@@ -18,6 +18,8 @@ export interface ChatResult {
   text: string;
   promptTokens: number;
   completionTokens: number;
+  /** The model that answered, when known (shown as the author of a proposal). */
+  model?: string;
 }
 
 export interface ChatModel {
@@ -94,6 +96,7 @@ export class OpenAIChatModel implements ChatModel {
       text,
       promptTokens: response.usage?.prompt_tokens ?? estimateTokens(request.system + request.user),
       completionTokens: response.usage?.completion_tokens ?? estimateTokens(text),
+      model,
     };
   }
 }
