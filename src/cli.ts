@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { env } from './config/env.ts';
 import { modelsFromEnv } from './ai/models.ts';
+import { BenchError, runBench } from './bench/bench.ts';
+import { formatBenchReport } from './bench/format-report.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { ConfigError, ScoutError } from './errors.ts';
 import { loadDataset } from './eval/dataset.ts';
@@ -8,6 +10,8 @@ import { findRepoDir, formatReport, runEval, type EvalReport } from './eval/runn
 import { indexRepository, type IndexSummary } from './index/indexer.ts';
 import { log } from './log.ts';
 import { indexProgressBar } from './cli/progress.ts';
+import { registerDemoCommand } from './cli/demo-command.ts';
+import { registerTriageCommand } from './cli/triage-command.ts';
 
 function peakRssMb(): number {
   // maxRSS is in kilobytes on Linux.
@@ -82,6 +86,37 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('bench')
+    .description('measure indexing and triage speed on a generated repository, offline (prints a table; --out writes JSON)')
+    .option('--files <n>', 'files in the generated repository', positiveInt, 3000)
+    .option('--issues <n>', 'generated issues to triage', positiveInt, 50)
+    .option('--commits <n>', 'commits of generated history', positiveInt, 200)
+    .option('--seed <n>', 'generator seed (same seed, same repository and issues)', positiveInt, 1)
+    .option('--out <file>', 'write the JSON report here')
+    .option('--keep <dir>', 'keep the repository and index in this new or empty folder')
+    .action(async (flags: { files: number; issues: number; commits: number; seed: number; out?: string; keep?: string }) => {
+      const config = env();
+      const report = await runBench({
+        files: flags.files,
+        issues: flags.issues,
+        commits: flags.commits,
+        seed: flags.seed,
+        keepDir: flags.keep,
+        limits: config.limits,
+        historyCommits: config.historyCommits,
+        onStep: (step) => console.error(`bench: ${step}…`),
+      });
+      console.log(formatBenchReport(report));
+      if (flags.out) {
+        await writeFile(flags.out, `${JSON.stringify(report, null, 2)}\n`);
+        console.log(`\nReport written to ${flags.out}`);
+      }
+      if (report.problems.length > 0) {
+        throw new BenchError(`the bench finished with ${report.problems.length} problem(s), so its numbers are suspect:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
+      }
+    });
+
+  program
     .command('eval')
     .description('measure how well repo-scout locates the files of real issues, against a BM25 baseline of the same run')
     .option('--dataset <file>', 'SWE-bench-format JSONL (e.g. ../shared/eval/dev.jsonl)')
@@ -139,12 +174,8 @@ export function buildProgram(): Command {
       }
     });
 
-  program
-    .command('demo')
-    .description('triage a sample issue on a bundled sample repository, offline')
-    .action(() => {
-      console.log('The demo is not ready yet: it arrives with the triage pipeline. Try `scout index <git-repo-path>` meanwhile.');
-    });
+  registerTriageCommand(program);
+  registerDemoCommand(program);
 
   return program;
 }

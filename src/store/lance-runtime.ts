@@ -8,3 +8,6 @@ import os from 'node:os';
  */
 process.env.LANCE_CPU_THREADS ??= String(Math.max(4, os.availableParallelism()));
 process.env.LANCE_FTS_WRITE_QUEUE_SIZE ??= '64';
+// LanceDB's native logger warns on every table it creates ("No existing dataset … will be created"):
+// noise on a CLI's stderr. Errors still show; LANCEDB_LOG=info (or debug) brings the rest back.
+process.env.LANCEDB_LOG ??= 'error';
