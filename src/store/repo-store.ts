@@ -180,6 +180,26 @@ export class RepoStore {
     return (await query.toArray()) as Row[];
   }
 
+  /**
+   * Scalar columns of a table (index or record table) as plain objects, decoded column by column:
+   * for tens of thousands of rows this is several times faster than `readRows`' row proxies.
+   */
+  async readColumns<Row>(name: TableName, options: { columns: string[]; where?: string }): Promise<Row[]> {
+    const table = await this.table(name);
+    if (!table) return [];
+    let query = table.query();
+    if (options.where) query = query.where(options.where);
+    const batch = await query.select(options.columns).toArrow();
+    const values = options.columns.map((column) => batch.getChild(column)?.toArray() ?? []);
+    const rows = new Array<Row>(batch.numRows);
+    for (let index = 0; index < batch.numRows; index += 1) {
+      const row: Record<string, unknown> = {};
+      for (let column = 0; column < options.columns.length; column += 1) row[options.columns[column]] = values[column][index];
+      rows[index] = row as Row;
+    }
+    return rows;
+  }
+
   /** BM25 full-text search over a table's `tokens` column; `query` is already tokenized (space-separated). */
   async searchText<Row>(name: IndexTable, query: string, options: { limit: number; columns: string[]; where?: string }): Promise<Array<Row & { _score: number }>> {
     const table = await this.table(name);
