@@ -10,7 +10,7 @@ export type TableName = 'files' | 'chunks' | 'questions' | 'history' | 'edges' |
  * the repository's issues and pull requests (synced from GitHub or loaded from a file), and
  * triage runs (checkpoints). Each has a string `key` column that identifies a row.
  */
-export const RECORD_TABLES = ['issues', 'runs'] as const;
+export const RECORD_TABLES = ['issues', 'runs', 'comments'] as const;
 export type RecordTable = (typeof RECORD_TABLES)[number];
 
 /** The tables an index run writes and pins versions of (the cache is append-only and never rolled back). */
@@ -138,6 +138,22 @@ export interface RunRow {
   updated: number;
 }
 
+/** The app's one comment on an issue: where it is, how fast it came, and what readers thought of it. */
+export interface CommentRow {
+  /** `issue:<number>`. */
+  key: string;
+  issue: number;
+  comment_id: number;
+  url: string;
+  /** Unix milliseconds when the comment was first posted. */
+  posted_at: number;
+  /** Milliseconds from the job start to the first post (the latency users feel). */
+  latency_ms: number;
+  /** 👍 and 👎 reactions, as last read back (`scout stats`). */
+  up: number;
+  down: number;
+}
+
 export interface EmbedCacheRow {
   key: string;
   vector: Float32Array | number[];
@@ -182,6 +198,11 @@ export function tableSchema(name: TableName, dimension: number): Schema {
         text('key'), int('number'), text('kind'), text('title'), text('body'), text('state'), text('labels'), text('author'),
         new Field('created_at', new Float64(), false), new Field('closed_at', new Float64(), false), text('links'), text('files'),
         text('url'), text('tokens'),
+      ]);
+    case 'comments':
+      return new Schema([
+        text('key'), int('issue'), new Field('comment_id', new Float64(), false), text('url'), new Field('posted_at', new Float64(), false),
+        new Field('latency_ms', new Float64(), false), int('up'), int('down'),
       ]);
     case 'runs':
       return new Schema([
