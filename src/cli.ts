@@ -175,6 +175,33 @@ export function buildProgram(): Command {
     });
 
   registerTriageCommand(program);
+
+  program
+    .command('serve')
+    .description('run the GitHub App: webhooks on $PORT at /api/github/webhooks, plus an in-process worker (npm start)')
+    .action(async () => {
+      const { serve } = await import('./app/serve.ts');
+      await serve();
+    });
+
+  program
+    .command('stats')
+    .description('per repository: issues triaged, comments, 👍/👎 on them, median latency')
+    .option('--repo <owner/name>', 'only this repository')
+    .option('--reactions', "read 👍/👎 back from GitHub first (needs the app's APP_ID and private key)")
+    .option('--json', 'print JSON')
+    .action(async (flags: { repo?: string; reactions?: boolean; json?: boolean }) => {
+      const { printStats } = await import('./app/stats-command.ts');
+      console.log(await printStats(flags));
+    });
+
+  program
+    .command('worker')
+    .description('run a worker that takes jobs from the shared Redis queue (REDIS_URL)')
+    .action(async () => {
+      const { worker } = await import('./app/serve.ts');
+      await worker();
+    });
   registerDemoCommand(program);
 
   return program;

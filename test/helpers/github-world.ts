@@ -51,7 +51,7 @@ export class GitHubWorld {
     g.json('GET', '/app', { id: APP_ID, slug: APP_SLUG, name: 'repo-scout (test)' });
     g.json('POST', '/app/installations/:id/access_tokens', { token: TOKEN, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {} }, 201);
     g.on('GET', '/repos/:owner/:repo', () => ({ body: this.repository() }));
-    g.on('GET', '/repos/:owner/:repo/contents/.github/scout.yml', () => ({ status: 404, body: { message: 'Not Found' } }));
+    g.on('GET', '/repos/:owner/:repo/contents/:path', () => ({ status: 404, body: { message: 'Not Found' } }));
     g.on('GET', '/repos/:owner/:repo/issues', () => ({ body: [...this.issues.values()].map((issue) => this.issueJson(issue)) }));
     g.on('GET', '/repos/:owner/:repo/issues/:number', (request) => {
       const issue = this.issues.get(Number(request.params.number));

@@ -1,0 +1,81 @@
+import { createProbot, run, type Probot } from 'probot';
+import { modelsFromEnv } from '../ai/models.ts';
+import { env as readEnv, type Env } from '../config/env.ts';
+import { ConfigError } from '../errors.ts';
+import { createQueue } from '../jobs/create-queue.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import { log } from '../log.ts';
+import { registerHandlers } from './handlers.ts';
+import { createWorkers, type InstallationOctokit } from './workers.ts';
+
+/**
+ * `npm start` (= `scout serve`): Probot's server receives webhooks at /api/github/webhooks and an
+ * in-process worker runs the jobs. `scout worker`: a worker alone, for BullMQ on Redis.
+ */
+
+const WORKER_CONCURRENCY = 2;
+
+/** The app's bot login (`<slug>[bot]`), so only our own comments are ever edited. */
+async function botLogin(probot: Probot): Promise<string | undefined> {
+  try {
+    const octokit = await probot.auth();
+    const { data } = await octokit.request('GET /app');
+    return data?.slug ? `${data.slug}[bot]` : undefined;
+  } catch (error) {
+    log.warn({ err: error }, 'could not read the app slug; own comments are recognised by app id only');
+    return undefined;
+  }
+}
+
+async function startWorker(probot: Probot, config: Env, queue: JobQueue): Promise<void> {
+  const appId = Number(config.appId);
+  const handlers = createWorkers({
+    env: config,
+    auth: async (installationId) => (await probot.auth(installationId)) as unknown as InstallationOctokit,
+    queue,
+    models: modelsFromEnv(config.model),
+    appId: Number.isFinite(appId) ? appId : undefined,
+    botLogin: await botLogin(probot),
+    logger: log,
+  });
+  await queue.process(handlers, { concurrency: WORKER_CONCURRENCY });
+}
+
+function closeOnSignals(queue: JobQueue): void {
+  const stop = (signal: string) => {
+    log.info({ signal }, 'stopping: finishing active jobs');
+    void queue.close().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+export async function serve(): Promise<void> {
+  const config = readEnv();
+  if (!config.appId || !(config.privateKey ?? config.privateKeyPath)) {
+    // Probot's setup flow: registers the app from app.yml (the manifest) and writes .env.
+    log.warn('APP_ID or the private key is not set: starting the setup page to register the app (see README).');
+    await run(() => {});
+    return;
+  }
+  if (!config.webhookSecret) throw new ConfigError('WEBHOOK_SECRET is not set: copy it from the app settings into .env.');
+  const queue = createQueue(config);
+  let probot: Probot | undefined;
+  await run((app) => {
+    probot = app;
+    registerHandlers(app, { queue, logger: log });
+  });
+  await startWorker(probot!, config, queue);
+  closeOnSignals(queue);
+  log.info({ queue: config.redisUrl ? 'bullmq' : 'embedded', port: config.port }, 'repo-scout is listening');
+}
+
+export async function worker(): Promise<void> {
+  const config = readEnv();
+  if (!config.redisUrl) throw new ConfigError('scout worker needs REDIS_URL (a shared queue). Without Redis, `npm start` runs the worker in-process.');
+  if (!config.appId || !(config.privateKey ?? config.privateKeyPath)) throw new ConfigError('scout worker needs APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH), like the server.');
+  const queue = createQueue(config);
+  await startWorker(createProbot(), config, queue);
+  process.once('SIGINT', () => void queue.close().finally(() => process.exit(0)));
+  closeOnSignals(queue);
+  log.info('repo-scout worker is running');
+}

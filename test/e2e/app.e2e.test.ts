@@ -1,0 +1,268 @@
+import { sign } from '@octokit/webhooks-methods';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parseComment } from '../../src/triage/comment.ts';
+import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
+import { examplePayload, GitHubWorld, INSTALLATION_ID } from '../helpers/github-world.ts';
+
+/**
+ * The app as users meet it: `npm start` in its own process, a stand-in GitHub on 127.0.0.1 (REST +
+ * git over HTTP), signed webhook deliveries over real HTTP.
+ */
+
+const SECRET = 'e2e-webhook-secret';
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export const SHOP_FILES: Record<string, string> = {
+  'shop/__init__.py': '',
+  'shop/pricing.py': `"""Cart totals."""
+from .coupons import parse_coupon
+
+
+def cart_total(items, coupon_code=None):
+    """Sum the prices of the items, minus a coupon."""
+    total = sum(item.price for item in items)
+    if coupon_code:
+        total -= parse_coupon(coupon_code).amount
+    return total
+`,
+  'shop/coupons.py': `class Coupon:
+    def __init__(self, code, amount):
+        self.code = code
+        self.amount = amount
+
+
+def parse_coupon(code):
+    """Turn a coupon code such as SAVE10 into a Coupon."""
+    if not code.isalnum():
+        raise ValueError("Coupon codes may only contain letters and digits")
+    return Coupon(code, int(code[4:] or 0))
+`,
+  'shop/shipping.py': `def shipping_cost(weight_kg, country):
+    """Postage for a parcel: flat rate at home, by weight abroad."""
+    if country == "home":
+        return 5
+    return 5 + 2 * weight_kg
+`,
+  'README.md': '# Shop\n\nA tiny shop.\n',
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+export interface AppProcess {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts `npm start`'s command with a clean environment pointed at the world. */
+export async function startApp(world: GitHubWorld, dataDir: string, extraEnv: Record<string, string> = {}): Promise<AppProcess> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: dataDir,
+    APP_ID: '4242',
+    PRIVATE_KEY: world.privateKey,
+    WEBHOOK_SECRET: SECRET,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    GHE_HOST: world.host,
+    GHE_PROTOCOL: 'http',
+    SCOUT_DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+    NODE_ENV: 'test',
+    ...extraEnv,
+  };
+  let output = '';
+  const child = spawn(process.execPath, ['bin/scout.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await waitFor('the app to listen', async () => {
+    if (child.exitCode !== null) throw new Error(`The app exited (${child.exitCode}):\n${output}`);
+    return output.includes('repo-scout is listening');
+  }, 30_000);
+  return {
+    child,
+    port,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+export async function deliver(port: number, event: string, payload: unknown, delivery: string = randomUUID()): Promise<{ status: number; delivery: string }> {
+  const body = JSON.stringify(payload);
+  const response = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': await sign(SECRET, body) },
+    body,
+  });
+  await response.text();
+  return { status: response.status, delivery };
+}
+
+export function issuePayload(world: GitHubWorld, action: 'opened' | 'edited', number: number): Record<string, unknown> {
+  const payload = examplePayload('issues', action === 'opened' ? 'opened' : 'edited');
+  const issue = world.issues.get(number)!;
+  payload.repository = { ...(payload.repository as object), ...world.repository() };
+  payload.installation = { id: INSTALLATION_ID, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=' };
+  payload.issue = { ...(payload.issue as object), number, title: issue.title, body: issue.body, user: { ...((payload.issue as { user: object }).user), login: issue.user.login, type: 'User' }, labels: [] };
+  delete (payload.issue as Record<string, unknown>).pull_request;
+  return payload;
+}
+
+export function commentPayload(world: GitHubWorld, issueNumber: number, login: string, body: string, commentId: number): Record<string, unknown> {
+  const payload = examplePayload('issue_comment', 'created');
+  const issue = world.issues.get(issueNumber)!;
+  payload.repository = { ...(payload.repository as object), ...world.repository() };
+  payload.installation = { id: INSTALLATION_ID, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=' };
+  payload.issue = { ...(payload.issue as object), number: issueNumber, title: issue.title, body: issue.body, user: { ...((payload.issue as { user: object }).user), login: issue.user.login } };
+  delete (payload.issue as Record<string, unknown>).pull_request;
+  payload.comment = { ...(payload.comment as object), id: commentId, body, user: { ...((payload.comment as { user: object }).user), login, type: 'User' } };
+  return payload;
+}
+
+export function installationPayload(world: GitHubWorld): Record<string, unknown> {
+  const payload = examplePayload('installation', 'created');
+  payload.installation = { ...(payload.installation as object), id: INSTALLATION_ID };
+  payload.repositories = [{ id: 1296269, node_id: 'MDEwOlJlcG9zaXRvcnkxMjk2MjY5', name: world.repo, full_name: `${world.owner}/${world.repo}`, private: false }];
+  return payload;
+}
+
+function scoutComments(world: GitHubWorld, issue: number) {
+  return world.commentsOn(issue).filter((comment) => comment.body.includes('repo-scout:v1'));
+}
+
+function complete(world: GitHubWorld, issue: number): boolean {
+  const [comment] = scoutComments(world, issue);
+  const state = comment && parseComment(comment.body);
+  return Boolean(state && Object.values(state.stages).every((stage) => stage.status === 'done' || stage.status === 'skipped' || stage.status === 'failed'));
+}
+
+describe('the GitHub App end to end (embedded queue)', () => {
+  let repo: FixtureRepo;
+  let world: GitHubWorld;
+  let dataDir: string;
+  let app: AppProcess;
+
+  beforeAll(async () => {
+    repo = await makeRepo([
+      { files: SHOP_FILES, message: 'Add the shop', author: { name: 'Ada Lovelace', email: 'ada@example.com' } },
+      { files: { 'shop/pricing.py': `${SHOP_FILES['shop/pricing.py']}\n# totals are in dollars\n` }, message: 'Document totals (#3)', author: { name: 'Ada Lovelace', email: 'ada@example.com' } },
+    ]);
+    world = new GitHubWorld();
+    world.roles.set('maintainer', 'write');
+    world.roles.set('visitor', 'read');
+    await world.start(repo.dir);
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'scout-e2e-'));
+    app = await startApp(world, dataDir);
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await world?.stop();
+    await repo?.cleanup();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('installation → the repository is cloned and indexed', async () => {
+    const { status } = await deliver(app.port, 'installation', installationPayload(world));
+    expect(status).toBe(200);
+    await waitFor('the index', () => existsSync(path.join(dataDir, 'lancedb', 'acme_shop', 'meta.lance'))).catch((error: Error) => {
+      throw new Error(`${error.message}\n${app.output().slice(-6000)}`);
+    });
+    expect(world.git.requests.some((request) => request.path.includes('git-upload-pack'))).toBe(true);
+  }, 90_000);
+
+  test('issues.opened → one comment, created then edited to complete, naming the right file', async () => {
+    world.addIssue({ number: 7, title: 'cart_total goes negative with a big coupon', body: 'With SAVE500 on a 20 dollar cart, `cart_total` returns -480. The total should never be below zero.' });
+    const { status } = await deliver(app.port, 'issues', issuePayload(world, 'opened', 7));
+    expect(status).toBe(200);
+    await waitFor('the complete comment', () => complete(world, 7), 60_000);
+    const comments = scoutComments(world, 7);
+    expect(comments).toHaveLength(1);
+    const writes = world.writes.filter((write) => write === 'POST 7' || write === `PATCH ${comments[0].id}`);
+    expect(writes[0]).toBe('POST 7');
+    expect(writes.filter((write) => write === 'POST 7')).toHaveLength(1);
+    expect(writes.length).toBeGreaterThan(1);
+    const state = parseComment(comments[0].body)!;
+    expect(state.files?.[0]?.path).toBe('shop/pricing.py');
+    expect(comments[0].body).toContain(`http://${world.host}/acme/shop/blob/${repo.shas[1]}/shop/pricing.py#L`);
+    expect(comments[0].user.login).toBe('repo-scout-test[bot]');
+  }, 90_000);
+
+  test('a duplicate delivery does no extra work', async () => {
+    const before = world.github.requests.length;
+    const writes = world.writes.length;
+    const { delivery } = await deliver(app.port, 'issues', issuePayload(world, 'opened', 7));
+    await deliver(app.port, 'issues', issuePayload(world, 'opened', 7), delivery);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(world.writes.length).toBe(writes);
+    expect(world.github.requests.length).toBe(before);
+  }, 30_000);
+
+  test('/scout from a writer re-runs with guidance and edits the same comment', async () => {
+    const [comment] = scoutComments(world, 7);
+    const before = comment.body;
+    await deliver(app.port, 'issue_comment', commentPayload(world, 7, 'maintainer', '/scout look at shipping_cost', 9001));
+    await waitFor('the edited comment', () => {
+      const [now] = scoutComments(world, 7);
+      return now && now.body !== before && complete(world, 7);
+    });
+    const comments = scoutComments(world, 7);
+    expect(comments).toHaveLength(1);
+    expect(comments[0].id).toBe(comment.id);
+    const state = parseComment(comments[0].body)!;
+    expect(state.textHash).not.toBe(parseComment(before)!.textHash);
+    expect(state.files?.map((file) => file.path)).toContain('shop/shipping.py');
+  }, 60_000);
+
+  test('/scout from a reader is refused politely, once per issue', async () => {
+    const before = world.commentsOn(7).length;
+    await deliver(app.port, 'issue_comment', commentPayload(world, 7, 'visitor', '/scout please', 9002));
+    await waitFor('the refusal', () => world.commentsOn(7).length === before + 1);
+    const refusal = world.commentsOn(7).at(-1)!;
+    expect(refusal.body).not.toContain('repo-scout:v1');
+    expect(refusal.body).not.toMatch(/(^|[^`])@visitor/);
+    await deliver(app.port, 'issue_comment', commentPayload(world, 7, 'visitor', '/scout again', 9003));
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(world.commentsOn(7).length).toBe(before + 1);
+    expect(scoutComments(world, 7)).toHaveLength(1);
+  }, 60_000);
+
+  test('the stand-in saw no request it does not model', () => {
+    expect(world.github.unexpected).toEqual([]);
+  });
+});
