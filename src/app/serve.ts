@@ -13,8 +13,6 @@ import { createWorkers, type InstallationOctokit } from './workers.ts';
  * in-process worker runs the jobs. `scout worker`: a worker alone, for BullMQ on Redis.
  */
 
-const WORKER_CONCURRENCY = 2;
-
 /** The app's bot login (`<slug>[bot]`), so only our own comments are ever edited. */
 async function botLogin(probot: Probot): Promise<string | undefined> {
   try {
@@ -27,7 +25,7 @@ async function botLogin(probot: Probot): Promise<string | undefined> {
   }
 }
 
-async function startWorker(probot: Probot, config: Env, queue: JobQueue): Promise<void> {
+async function startWorker(probot: Probot, config: Env, queue: JobQueue, concurrency: number): Promise<void> {
   const appId = Number(config.appId);
   const handlers = createWorkers({
     env: config,
@@ -38,7 +36,21 @@ async function startWorker(probot: Probot, config: Env, queue: JobQueue): Promis
     botLogin: await botLogin(probot),
     logger: log,
   });
-  await queue.process(handlers, { concurrency: WORKER_CONCURRENCY });
+  await queue.process(handlers, { concurrency });
+}
+
+/**
+ * Probot's view of the environment, minus REDIS_URL: given one, Probot would coordinate its
+ * rate-limit throttling through Redis under keys of its own; our queue keeps to its prefix.
+ */
+function probotEnv(): NodeJS.ProcessEnv {
+  const { REDIS_URL: _redis, ...rest } = process.env;
+  return rest;
+}
+
+/** The queue the environment asks for, with its Redis prefix and job lock. */
+function queueFor(config: Env): JobQueue {
+  return createQueue(config, { prefix: config.queuePrefix, lockDurationMs: config.jobLockMs, stalledIntervalMs: Math.max(500, Math.round(config.jobLockMs / 2)) });
 }
 
 function closeOnSignals(queue: JobQueue): void {
@@ -58,13 +70,17 @@ export async function serve(): Promise<void> {
     return;
   }
   if (!config.webhookSecret) throw new ConfigError('WEBHOOK_SECRET is not set: copy it from the app settings into .env.');
-  const queue = createQueue(config);
+  const queue = queueFor(config);
   let probot: Probot | undefined;
-  await run((app) => {
-    probot = app;
-    registerHandlers(app, { queue, logger: log });
-  });
-  await startWorker(probot!, config, queue);
+  await run(
+    (app) => {
+      probot = app;
+      registerHandlers(app, { queue, logger: log });
+    },
+    { env: probotEnv() },
+  );
+  if (config.workers > 0) await startWorker(probot!, config, queue, config.workers);
+  else if (!config.redisUrl) log.warn('SCOUT_WORKERS=0 without REDIS_URL: jobs are queued on disk but nothing runs them until a restart with workers.');
   closeOnSignals(queue);
   log.info({ queue: config.redisUrl ? 'bullmq' : 'embedded', port: config.port }, 'repo-scout is listening');
 }
@@ -73,8 +89,8 @@ export async function worker(): Promise<void> {
   const config = readEnv();
   if (!config.redisUrl) throw new ConfigError('scout worker needs REDIS_URL (a shared queue). Without Redis, `npm start` runs the worker in-process.');
   if (!config.appId || !(config.privateKey ?? config.privateKeyPath)) throw new ConfigError('scout worker needs APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH), like the server.');
-  const queue = createQueue(config);
-  await startWorker(createProbot(), config, queue);
+  const queue = queueFor(config);
+  await startWorker(createProbot({ env: probotEnv() }), config, queue, Math.max(1, config.workers));
   process.once('SIGINT', () => void queue.close().finally(() => process.exit(0)));
   closeOnSignals(queue);
   log.info('repo-scout worker is running');

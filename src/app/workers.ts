@@ -199,6 +199,7 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
         embedder: deps.models.embedder,
         chat: config.model ? deps.models.chat : undefined,
         htmlBase: htmlBase(env, fullName),
+        tokenBudget: env.runTokenBudget,
         settings: { duplicateThreshold: config.duplicate_threshold, excludePath: (path) => pathExcluded(config, path) },
         onProgress,
         logger,

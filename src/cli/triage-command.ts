@@ -135,6 +135,7 @@ export function registerTriageCommand(program: Command): void {
           chat: models.chat,
           chatModelId: models.chatModelId,
           questionTokenBudget: config.questionTokenBudget,
+          tokenBudget: config.runTokenBudget,
           htmlBase: flags.repo && /^[\w.-]+\/[\w.-]+$/.test(flags.repo) ? githubHtmlBase(flags.repo, config.gheHost, config.gheProtocol) : undefined,
           issues,
           fresh: flags.fresh,

@@ -11,19 +11,20 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
-const positiveInt = (fallback: number) =>
+const wholeNumber = (fallback: number, min: number) =>
   z
     .string()
     .optional()
     .transform((value, ctx) => {
       if (value === undefined || value.trim() === '') return fallback;
       const parsed = Number(value);
-      if (!Number.isInteger(parsed) || parsed <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
+      if (!Number.isInteger(parsed) || parsed < min) {
+        ctx.addIssue({ code: 'custom', message: `must be a ${min > 0 ? 'positive' : 'non-negative'} whole number, got "${value}"` });
         return z.NEVER;
       }
       return parsed;
     });
+const positiveInt = (fallback: number) => wholeNumber(fallback, 1);
 
 const flag = z
   .string()
@@ -60,6 +61,10 @@ const envSchema = z.object({
   LANCEDB_URI: optionalString,
   REDIS_URL: url('e.g. redis://127.0.0.1:6379'),
   SCOUT_DRY_RUN: flag,
+  SCOUT_QUEUE_PREFIX: optionalString,
+  SCOUT_WORKERS: wholeNumber(2, 0),
+  SCOUT_JOB_LOCK_MS: positiveInt(30_000),
+  SCOUT_RUN_TOKEN_BUDGET: positiveInt(60_000),
   SCOUT_MAX_FILES: positiveInt(50_000),
   SCOUT_MAX_FILE_BYTES: positiveInt(1_000_000),
   SCOUT_MAX_TOTAL_BYTES: positiveInt(500_000_000),
@@ -86,6 +91,14 @@ export interface Env {
   dataDir: string;
   lancedbUri: string;
   redisUrl?: string;
+  /** Key prefix of the BullMQ queue in Redis (default `scout`): separates deployments sharing one Redis. */
+  queuePrefix: string;
+  /** Jobs `npm start` runs at once in-process (0: receive webhooks only; workers run elsewhere). */
+  workers: number;
+  /** How long a running job's lock lasts: a job whose worker died is taken over after this. */
+  jobLockMs: number;
+  /** Model tokens one triage run may spend across its stages. */
+  runTokenBudget: number;
   dryRun: boolean;
   limits: { maxFiles: number; maxFileBytes: number; maxTotalBytes: number };
   historyCommits: number;
@@ -134,6 +147,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     dataDir,
     lancedbUri: e.LANCEDB_URI ?? path.join(dataDir, 'lancedb'),
     redisUrl: e.REDIS_URL,
+    queuePrefix: e.SCOUT_QUEUE_PREFIX ?? 'scout',
+    workers: e.SCOUT_WORKERS,
+    jobLockMs: e.SCOUT_JOB_LOCK_MS,
+    runTokenBudget: e.SCOUT_RUN_TOKEN_BUDGET,
     dryRun: e.SCOUT_DRY_RUN,
     limits: { maxFiles: e.SCOUT_MAX_FILES, maxFileBytes: e.SCOUT_MAX_FILE_BYTES, maxTotalBytes: e.SCOUT_MAX_TOTAL_BYTES },
     historyCommits: e.SCOUT_HISTORY_COMMITS,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseComment } from '../../src/triage/comment.ts';
 import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
 import { examplePayload, GitHubWorld, INSTALLATION_ID } from '../helpers/github-world.ts';
+import { countKeys, deleteKeys, redisReachable, REDIS_URL } from '../jobs/fixtures/harness.ts';
 
 /**
  * The app as users meet it: `npm start` in its own process, a stand-in GitHub on 127.0.0.1 (REST +
@@ -82,7 +83,7 @@ export interface AppProcess {
 }
 
 /** Starts `npm start`'s command with a clean environment pointed at the world. */
-export async function startApp(world: GitHubWorld, dataDir: string, extraEnv: Record<string, string> = {}): Promise<AppProcess> {
+export async function startApp(world: GitHubWorld, dataDir: string, extraEnv: Record<string, string> = {}, command: 'serve' | 'worker' = 'serve'): Promise<AppProcess> {
   const port = await freePort();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -101,12 +102,12 @@ export async function startApp(world: GitHubWorld, dataDir: string, extraEnv: Re
     ...extraEnv,
   };
   let output = '';
-  const child = spawn(process.execPath, ['bin/scout.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/scout.js', command], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await waitFor('the app to listen', async () => {
     if (child.exitCode !== null) throw new Error(`The app exited (${child.exitCode}):\n${output}`);
-    return output.includes('repo-scout is listening');
+    return output.includes(command === 'serve' ? 'repo-scout is listening' : 'repo-scout worker is running');
   }, 30_000);
   return {
     child,
@@ -265,4 +266,62 @@ describe('the GitHub App end to end (embedded queue)', () => {
   test('the stand-in saw no request it does not model', () => {
     expect(world.github.unexpected).toEqual([]);
   });
+});
+
+describe.skipIf(!(await redisReachable(REDIS_URL)))('the GitHub App end to end on BullMQ (REDIS_URL)', () => {
+  const prefix = `scout-e2e-${process.pid}-${randomUUID().slice(0, 8)}`;
+  let repo: FixtureRepo;
+  let world: GitHubWorld;
+  let dataDir: string;
+  let server: AppProcess;
+  const workers: AppProcess[] = [];
+
+  beforeAll(async () => {
+    repo = await makeRepo([{ files: SHOP_FILES, message: 'Add the shop', author: { name: 'Ada Lovelace', email: 'ada@example.com' } }]);
+    world = new GitHubWorld();
+    await world.start(repo.dir);
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'scout-e2e-redis-'));
+    const env = { REDIS_URL, SCOUT_QUEUE_PREFIX: prefix, SCOUT_JOB_LOCK_MS: '1500' };
+    // The webhook server only receives; separate worker processes do the work.
+    server = await startApp(world, dataDir, { ...env, SCOUT_WORKERS: '0' });
+    workers.push(await startApp(world, dataDir, env, 'worker'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await server?.stop();
+    await world?.stop();
+    await repo?.cleanup();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await deleteKeys(REDIS_URL, prefix);
+    expect(await countKeys(REDIS_URL, prefix)).toBe(0);
+  });
+
+  test('installation → indexed by a worker; issues.opened → one complete comment', async () => {
+    await deliver(server.port, 'installation', installationPayload(world));
+    await waitFor('the index', () => existsSync(path.join(dataDir, 'lancedb', 'acme_shop', 'meta.lance')));
+    world.addIssue({ number: 3, title: 'cart_total goes negative with a big coupon', body: 'With SAVE500 on a 20 dollar cart, `cart_total` returns -480.' });
+    await deliver(server.port, 'issues', issuePayload(world, 'opened', 3));
+    await waitFor('the complete comment', () => complete(world, 3));
+    expect(scoutComments(world, 3)).toHaveLength(1);
+    expect(parseComment(scoutComments(world, 3)[0].body)?.files?.[0]?.path).toBe('shop/pricing.py');
+  }, 90_000);
+
+  test('a worker killed mid-job: another worker takes the job over and finishes it; still one comment', async () => {
+    world.addIssue({ number: 4, title: 'Postage is wrong for heavy parcels', body: 'shipping_cost charges too much abroad for a 10 kg parcel.' });
+    const held = world.holdNextPatch();
+    await deliver(server.port, 'issues', issuePayload(world, 'opened', 4));
+    await held.reached; // The worker posted the comment and is now editing it: kill it here.
+    const [doomed] = workers.splice(0, 1);
+    doomed.child.kill('SIGKILL');
+    await new Promise((resolve) => doomed.child.once('exit', resolve));
+    held.release();
+    expect(scoutComments(world, 4)).toHaveLength(1);
+    workers.push(await startApp(world, dataDir, { REDIS_URL, SCOUT_QUEUE_PREFIX: prefix, SCOUT_JOB_LOCK_MS: '1500' }, 'worker'));
+    await waitFor('the job taken over and finished', () => complete(world, 4), 60_000);
+    const comments = scoutComments(world, 4);
+    expect(comments).toHaveLength(1);
+    expect(parseComment(comments[0].body)?.files?.[0]?.path).toBe('shop/shipping.py');
+    expect(world.github.unexpected).toEqual([]);
+  }, 120_000);
 });

@@ -45,6 +45,20 @@ export class GitHubWorld {
   readonly writes: string[] = [];
   readonly privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   private nextCommentId = 1000;
+  private hold?: { reached: () => void; released: Promise<void> };
+
+  /**
+   * Holds the next comment edit unanswered until `release()` (then answers 502 without applying
+   * it): a way to catch a worker in the middle of a job.
+   */
+  holdNextPatch(): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.hold = { reached, released };
+    return { reached: reachedPromise, release };
+  }
 
   constructor(readonly owner = 'acme', readonly repo = 'shop') {
     const g = this.github;
@@ -65,7 +79,14 @@ export class GitHubWorld {
       const comment = this.comments.find((c) => c.id === Number(request.params.id));
       return comment ? { body: comment } : { status: 404, body: { message: 'Not Found' } };
     });
-    g.on('PATCH', '/repos/:owner/:repo/issues/comments/:id', (request) => {
+    g.on('PATCH', '/repos/:owner/:repo/issues/comments/:id', async (request) => {
+      const hold = this.hold;
+      if (hold) {
+        this.hold = undefined;
+        hold.reached();
+        await hold.released;
+        return { status: 502, body: { message: 'held by the test' } };
+      }
       const comment = this.comments.find((c) => c.id === Number(request.params.id));
       if (!comment) return { status: 404, body: { message: 'Not Found' } };
       comment.body = (request.body as { body: string }).body;
