@@ -231,6 +231,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const reused: StageName[] = [];
   const ran: StageName[] = [];
 
+  // A resumed run shows what it already has at once (a re-run of a finished one still answers).
+  if (saved && state.stages.locate.status === 'done') await options.onProgress?.(structuredClone(state));
   for (const stage of STAGES) {
     if (state.stages[stage].status === 'done') {
       reused.push(stage);

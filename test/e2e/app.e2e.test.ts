@@ -1,5 +1,6 @@
 import { sign } from '@octokit/webhooks-methods';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,7 +8,10 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RepoStore } from '../../src/store/repo-store.ts';
+import type { RunRow } from '../../src/store/schema.ts';
 import { parseComment } from '../../src/triage/comment.ts';
+import type { TriageState } from '../../src/triage/state.ts';
 import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
 import { examplePayload, GitHubWorld, INSTALLATION_ID } from '../helpers/github-world.ts';
 import { countKeys, deleteKeys, redisReachable, REDIS_URL } from '../jobs/fixtures/harness.ts';
@@ -18,6 +22,7 @@ import { countKeys, deleteKeys, redisReachable, REDIS_URL } from '../jobs/fixtur
  */
 
 const SECRET = 'e2e-webhook-secret';
+const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export const SHOP_FILES: Record<string, string> = {
@@ -262,6 +267,78 @@ describe('the GitHub App end to end (embedded queue)', () => {
     expect(world.commentsOn(7).length).toBe(before + 1);
     expect(scoutComments(world, 7)).toHaveLength(1);
   }, 60_000);
+
+  test('a material edit re-triages into the same comment; a typo fix does not', async () => {
+    const issue = world.issues.get(7)!;
+    const [comment] = scoutComments(world, 7);
+    const writes = world.writes.length;
+    const typo = issuePayload(world, 'edited', 7);
+    issue.body = `${issue.body} `;
+    (typo.issue as { body: string }).body = issue.body;
+    typo.changes = { body: { from: issue.body.trimEnd() } };
+    await deliver(app.port, 'issues', typo);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(world.writes.length).toBe(writes);
+
+    const before = comment.body;
+    const previous = { title: issue.title, body: issue.body };
+    issue.title = 'Postage is too high for heavy parcels';
+    issue.body = 'shipping_cost charges 25 for a 10 kg parcel abroad, it should be 15.';
+    const material = issuePayload(world, 'edited', 7);
+    material.changes = { title: { from: previous.title }, body: { from: previous.body } };
+    await deliver(app.port, 'issues', material);
+    await waitFor('the re-triaged comment', () => {
+      const [now] = scoutComments(world, 7);
+      return now && now.body !== before && complete(world, 7);
+    });
+    expect(scoutComments(world, 7)).toHaveLength(1);
+    expect(parseComment(scoutComments(world, 7)[0].body)?.files?.[0]?.path).toBe('shop/shipping.py');
+  }, 60_000);
+
+  test('a low-confidence guess stays quiet; /scout answers anyway', async () => {
+    world.addIssue({ number: 8, title: 'It does not work', body: 'Sometimes it is wrong. Please fix.' });
+    await deliver(app.port, 'issues', issuePayload(world, 'opened', 8));
+    // The run finished (its checkpoint says so) and decided to stay quiet.
+    const run = await waitFor('the quiet run', async () => {
+      const store = await RepoStore.open(path.join(dataDir, 'lancedb'), 'acme/shop');
+      try {
+        const rows = await store.readRecords<RunRow>('runs', { where: 'issue = 8' });
+        const state = rows.map((row) => (JSON.parse(row.state) as { state: TriageState }).state).find((s) => s.stages.propose.status !== 'pending');
+        return state;
+      } finally {
+        store.close();
+      }
+    });
+    expect(run.confidence!.score).toBeLessThan(0.35);
+    expect(world.commentsOn(8)).toEqual([]);
+    await deliver(app.port, 'issue_comment', commentPayload(world, 8, 'maintainer', '/scout', 9010));
+    await waitFor('the answer to /scout', () => complete(world, 8));
+    expect(scoutComments(world, 8)).toHaveLength(1);
+  }, 60_000);
+
+  test('a broken .github/scout.yml is reported in the comment; defaults apply', async () => {
+    world.configYaml = 'max_files: [oops\ncomment: always\n';
+    try {
+      world.addIssue({ number: 9, title: 'parse_coupon rejects codes with a dash', body: 'SAVE-10 raises "Coupon codes may only contain letters and digits".' });
+      await deliver(app.port, 'issues', issuePayload(world, 'opened', 9));
+      await waitFor('the comment', () => complete(world, 9));
+      const [comment] = scoutComments(world, 9);
+      expect(comment.body).toMatch(/scout\.yml/);
+      expect(comment.body).toMatch(/line \d+/);
+      expect(parseComment(comment.body)?.files?.[0]?.path).toBe('shop/coupons.py');
+    } finally {
+      world.configYaml = undefined;
+    }
+  }, 60_000);
+
+  test('scout stats reports what the app did', async () => {
+    const { stdout } = await execFileAsync(process.execPath, ['bin/scout.js', 'stats', '--json'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: dataDir, SCOUT_DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+    const [row] = JSON.parse(stdout) as Array<{ repo: string; issuesTriaged: number; comments: number; medianFirstCommentMs: number }>;
+    expect(row.repo).toBe('acme/shop');
+    expect(row.issuesTriaged).toBeGreaterThanOrEqual(3);
+    expect(row.comments).toBe(3);
+    expect(row.medianFirstCommentMs).toBeGreaterThan(0);
+  }, 30_000);
 
   test('the stand-in saw no request it does not model', () => {
     expect(world.github.unexpected).toEqual([]);

@@ -41,6 +41,8 @@ export class GitHubWorld {
   readonly issues = new Map<number, WorldIssue>();
   readonly comments: WorldComment[] = [];
   readonly roles = new Map<string, string>();
+  /** The repository's `.github/scout.yml`, or undefined for none (404). */
+  configYaml?: string;
   /** Comment writes in order: `POST <issue>`, `PATCH <id>`, `DELETE <id>`. */
   readonly writes: string[] = [];
   readonly privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
@@ -65,7 +67,11 @@ export class GitHubWorld {
     g.json('GET', '/app', { id: APP_ID, slug: APP_SLUG, name: 'repo-scout (test)' });
     g.json('POST', '/app/installations/:id/access_tokens', { token: TOKEN, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {} }, 201);
     g.on('GET', '/repos/:owner/:repo', () => ({ body: this.repository() }));
-    g.on('GET', '/repos/:owner/:repo/contents/:path', () => ({ status: 404, body: { message: 'Not Found' } }));
+    g.on('GET', '/repos/:owner/:repo/contents/:path', (request) => {
+      if (request.params.path !== '.github/scout.yml' || this.configYaml === undefined) return { status: 404, body: { message: 'Not Found' } };
+      const content = Buffer.from(this.configYaml).toString('base64');
+      return { body: { type: 'file', encoding: 'base64', path: '.github/scout.yml', name: 'scout.yml', content, sha: 'c0ffee' } };
+    });
     g.on('GET', '/repos/:owner/:repo/issues', () => ({ body: [...this.issues.values()].map((issue) => this.issueJson(issue)) }));
     g.on('GET', '/repos/:owner/:repo/issues/:number', (request) => {
       const issue = this.issues.get(Number(request.params.number));

@@ -140,6 +140,15 @@ describe('triage pipeline', () => {
     expect(second.state.files).toEqual(first.state.files);
   });
 
+  test('re-running a finished run reports its state once, without running any stage', async () => {
+    await runPipeline(options({ fresh: true }));
+    const seen: TriageState[] = [];
+    const { ran, state } = await runPipeline(options({ onProgress: (s) => void seen.push(s) }));
+    expect(ran).toEqual([]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toEqual(state);
+  });
+
   test('a changed issue text, a new index commit or --fresh starts over', async () => {
     const { calls, stages } = countingStages();
     await runPipeline(options({ fresh: true, stages }));
