@@ -456,6 +456,8 @@ function sharedWords(terms: string[], words: Map<string, string>): string[] {
   for (const term of terms) {
     if (!/[a-z]/i.test(term)) continue;
     const word = words.get(term) ?? term;
+    // File extensions and other scraps ("py", "js") explain nothing to a reader.
+    if (word.length < 3) continue;
     if (shown.some((other) => other.toLowerCase().includes(word.toLowerCase()))) continue;
     shown.push(word);
     if (shown.length === 3) break;
