@@ -83,5 +83,5 @@ export function formatStats(rows: RepoStats[]): string {
   const seconds = (ms?: number) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
   const lines = rows.map((row) => [row.repo, row.issuesTriaged, row.runs, row.comments, row.up, row.down, seconds(row.medianFirstCommentMs), seconds(row.medianTriageMs), row.failedRuns].map(String));
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
-  return [header, ...lines].map((line) => line.map((cell, column) => cell.padEnd(widths[column])).join('  ')).join('\n');
+  return [header, ...lines].map((line) => line.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
 }
