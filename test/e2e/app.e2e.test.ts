@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RepoStore } from '../../src/store/repo-store.ts';
-import type { RunRow } from '../../src/store/schema.ts';
+import type { IssueRow, RunRow } from '../../src/store/schema.ts';
 import { parseComment } from '../../src/triage/comment.ts';
 import type { TriageState } from '../../src/triage/state.ts';
 import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
@@ -329,6 +329,26 @@ describe('the GitHub App end to end (embedded queue)', () => {
     } finally {
       world.configYaml = undefined;
     }
+  }, 60_000);
+
+  test('a merged pull request is recorded with its files and the issue it fixes', async () => {
+    world.addIssue({ number: 12, title: 'Clamp cart totals at zero', body: 'Fixes #7', pull_request: { merged_at: '2024-05-02T00:00:00Z', url: '' } });
+    world.pullFiles.set(12, ['shop/pricing.py']);
+    const payload = examplePayload('pull_request', 'closed');
+    payload.repository = { ...(payload.repository as object), ...world.repository() };
+    payload.installation = { id: INSTALLATION_ID, node_id: 'x' };
+    payload.pull_request = { ...(payload.pull_request as object), number: 12, merged: true, merged_at: '2024-05-02T00:00:00Z', body: 'Fixes #7' };
+    await deliver(app.port, 'pull_request', payload);
+    const row = await waitFor('the recorded pull request', async () => {
+      const store = await RepoStore.open(path.join(dataDir, 'lancedb'), 'acme/shop');
+      try {
+        return (await store.recordsWithKeys<IssueRow>('issues', ['pull:12']))[0];
+      } finally {
+        store.close();
+      }
+    });
+    expect(row).toMatchObject({ kind: 'pull', state: 'merged', files: 'shop/pricing.py' });
+    expect(JSON.parse(row.links)).toEqual([7]);
   }, 60_000);
 
   test('scout stats reports what the app did', async () => {

@@ -41,6 +41,8 @@ export class GitHubWorld {
   readonly issues = new Map<number, WorldIssue>();
   readonly comments: WorldComment[] = [];
   readonly roles = new Map<string, string>();
+  /** Files changed by each pull request (`GET /repos/…/pulls/:n/files`). */
+  readonly pullFiles = new Map<number, string[]>();
   /** The repository's `.github/scout.yml`, or undefined for none (404). */
   configYaml?: string;
   /** Comment writes in order: `POST <issue>`, `PATCH <id>`, `DELETE <id>`. */
@@ -114,6 +116,10 @@ export class GitHubWorld {
       return { body: { permission, role_name: role, user: { login: request.params.username } } };
     });
     g.on('GET', '/repos/:owner/:repo/issues/comments/:id/reactions', () => ({ body: [] }));
+    g.on('GET', '/repos/:owner/:repo/pulls/:number/files', (request) => {
+      const files = this.pullFiles.get(Number(request.params.number));
+      return files ? { body: files.map((filename) => ({ filename, status: 'modified' })) } : { status: 404, body: { message: 'Not Found' } };
+    });
     g.mountGit(this.git);
   }
 
