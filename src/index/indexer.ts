@@ -440,7 +440,7 @@ async function embedAll(
     const batch = items.slice(start, start + EMBED_BATCH);
     const vectors = await embedder.embed(batch.map((item) => item.text));
     batch.forEach((item, i) => {
-      item.row.vector = Array.from(vectors[i]);
+      item.row.vector = vectors[i];
     });
     progress({ phase: 'embed', done: Math.min(start + EMBED_BATCH, items.length), total: items.length });
   }

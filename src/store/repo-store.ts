@@ -1,6 +1,7 @@
 import './lance-runtime.ts';
 import * as lancedb from '@lancedb/lancedb';
 import { log } from '../log.ts';
+import { rowsToArrow } from './arrow-rows.ts';
 import type { EmbeddingCache } from '../ai/cached-embedder.ts';
 import {
   FTS_TABLES,
@@ -154,8 +155,9 @@ export class RepoStore {
   async add<Row extends object>(name: IndexTable, rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
     const table = await this.requireTable(name);
+    const schema = await table.schema();
     for (let start = 0; start < rows.length; start += ADD_BATCH) {
-      await table.add(rows.slice(start, start + ADD_BATCH) as unknown as Record<string, unknown>[]);
+      await table.add(rowsToArrow(schema, rows.slice(start, start + ADD_BATCH)));
     }
   }
 
@@ -306,7 +308,7 @@ export class RepoStore {
       put: async (entries) => {
         if (entries.length === 0) return;
         const table = await open(entries[0].vector.length);
-        await table!.add(entries.map((entry) => ({ key: entry.key, vector: Array.from(entry.vector) })));
+        await table!.add(rowsToArrow(await table!.schema(), entries));
       },
     };
   }

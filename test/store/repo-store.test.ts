@@ -31,6 +31,29 @@ describe('RepoStore', () => {
     expect(sqlString("it's")).toBe("'it''s'");
   });
 
+  test('rows are stored exactly: multi-byte text, Int32 and Float64 columns, Float32Array and number[] vectors', async () => {
+    const store = await openTemp();
+    await store.resetIndexTables(4);
+    const text = 'naïve café — 日本語 🚀 \'quoted\' ""';
+    await store.add('chunks', [
+      { ...chunk(1, new Float32Array(4)), text, doc: '', vector: new Float32Array([0.5, -0.25, 1, 0]) },
+      { ...chunk(2, new Float32Array(4)), start_line: 2_000_000_000, vector: [0, 0, 0, 1] },
+    ]);
+    await store.add('history', [
+      { sha: 'a1', author: 'Zoë', email: 'z@example.com', date: 1_700_000_000.5, message: 'Fix ✓', files: 'a.py\nb.py', prs: '[]', issues: '[]', renames: '[]', tokens: 'fix' },
+    ]);
+    const chunks = await store.readRows<ChunkRow>('chunks');
+    chunks.sort((a, b) => a.id.localeCompare(b.id));
+    expect(chunks.map((row) => row.text)).toEqual([text, 'def fn2(): pass']);
+    expect(chunks[1].start_line).toBe(2_000_000_000);
+    expect(Array.from(chunks[0].vector)).toEqual([0.5, -0.25, 1, 0]);
+    expect(Array.from(chunks[1].vector)).toEqual([0, 0, 0, 1]);
+    const [commit] = await store.readRows<{ author: string; date: number; files: string }>('history');
+    expect(commit).toMatchObject({ author: 'Zoë', date: 1_700_000_000.5, files: 'a.py\nb.py' });
+    await expect(store.add('chunks', [{ ...chunk(3, new Float32Array(4)), vector: [1, 2, 3] }])).rejects.toThrow(/vector of row 0 has 3 values/);
+    store.close();
+  });
+
   test('large tables get a vector index; search still finds the nearest row', async () => {
     const store = await openTemp();
     const embedder = new HashingEmbedder(32);
