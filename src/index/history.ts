@@ -176,8 +176,24 @@ export function deriveHistoryEdges(
   const currentName = new Map<string, string>();
   const rename = (file: string): string => currentName.get(file) ?? file;
 
-  const pairs = new Map<string, { weight: number; commits: number }>();
-  const authors = new Map<string, number>();
+  // Paths are interned to numbers so a pair is one number key, not a concatenated string: on a
+  // history of thousands of commits the pair loop dominates edge derivation.
+  const pathIds = new Map<string, number>();
+  const pathNames: string[] = [];
+  const idOf = (file: string): number => {
+    let id = pathIds.get(file);
+    if (id === undefined) {
+      id = pathNames.length;
+      pathIds.set(file, id);
+      pathNames.push(file);
+    }
+    return id;
+  };
+  // Pair key = (id of the smaller name) * PAIR_BASE + (id of the larger); exact while ids stay below 2^26.
+  const PAIR_BASE = 0x4000000;
+  const pairWeight = new Map<number, number>();
+  const pairCommits = new Map<number, number>();
+  const authors = new Map<string, Map<number, number>>();
 
   for (const commit of ordered) {
     const files = [...new Set(commit.files.map(rename))].sort();
@@ -185,40 +201,44 @@ export function deriveHistoryEdges(
       if (from !== to) currentName.set(from, rename(to));
     }
     if (files.length === 0 || files.length > maxFiles) continue;
+    const ids = files.map(idOf);
 
     const recency = Math.pow(0.5, Math.max(0, newest - commit.date) / halfLifeSeconds);
     const email = commit.email.toLowerCase();
     if (email) {
-      for (const file of files) {
-        const key = `${email}\0${file}`;
-        authors.set(key, (authors.get(key) ?? 0) + recency);
-      }
+      let byFile = authors.get(email);
+      if (!byFile) authors.set(email, (byFile = new Map()));
+      for (const id of ids) byFile.set(id, (byFile.get(id) ?? 0) + recency);
     }
 
-    if (files.length < 2) continue;
-    const share = 1 / (files.length - 1);
-    for (let a = 0; a < files.length; a += 1) {
-      for (let b = a + 1; b < files.length; b += 1) {
-        const key = `${files[a]}\0${files[b]}`;
-        const pair = pairs.get(key);
-        if (pair) {
-          pair.weight += share;
-          pair.commits += 1;
+    if (ids.length < 2) continue;
+    const share = 1 / (ids.length - 1);
+    for (let a = 0; a < ids.length; a += 1) {
+      for (let b = a + 1; b < ids.length; b += 1) {
+        // `files` is sorted, so files[a] < files[b]: the key keeps src < dst by name, whatever the ids.
+        const key = ids[a]! * PAIR_BASE + ids[b]!;
+        const weight = pairWeight.get(key);
+        if (weight === undefined) {
+          pairWeight.set(key, share);
+          pairCommits.set(key, 1);
         } else {
-          pairs.set(key, { weight: share, commits: 1 });
+          pairWeight.set(key, weight + share);
+          pairCommits.set(key, pairCommits.get(key)! + 1);
         }
       }
     }
   }
+  if (pathNames.length >= PAIR_BASE) throw new Error(`deriveHistoryEdges: ${pathNames.length} distinct paths is more than it can pair.`);
 
   const known = (file: string): boolean => !knownPaths || knownPaths.has(file);
 
   const candidates: Edge[] = [];
-  for (const [key, pair] of pairs) {
-    if (pair.commits < 2 && pair.weight < 1) continue;
-    const [src, dst] = key.split('\0') as [string, string];
+  for (const [key, weight] of pairWeight) {
+    if (pairCommits.get(key)! < 2 && weight < 1) continue;
+    const src = pathNames[Math.floor(key / PAIR_BASE)]!;
+    const dst = pathNames[key % PAIR_BASE]!;
     if (!known(src) || !known(dst)) continue;
-    candidates.push({ kind: 'cochange', src, dst, weight: pair.weight });
+    candidates.push({ kind: 'cochange', src, dst, weight });
   }
   const strongestFirst = (a: Edge, b: Edge): number =>
     b.weight - a.weight || compare(a.src, b.src) || compare(a.dst, b.dst);
@@ -236,10 +256,11 @@ export function deriveHistoryEdges(
   }
 
   const authorEdges: Edge[] = [];
-  for (const [key, weight] of authors) {
-    const [src, dst] = key.split('\0') as [string, string];
-    if (!known(dst)) continue;
-    authorEdges.push({ kind: 'author', src, dst, weight });
+  for (const [src, byFile] of authors) {
+    for (const [id, weight] of byFile) {
+      const dst = pathNames[id]!;
+      if (known(dst)) authorEdges.push({ kind: 'author', src, dst, weight });
+    }
   }
   authorEdges.sort(strongestFirst);
 
