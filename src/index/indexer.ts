@@ -8,7 +8,7 @@ import { TokenBudget, type ChatModel } from '../ai/llm.ts';
 import { log as rootLog, type Logger } from '../log.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
-import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
+import { RepoStore, toFloat32, type IndexMeta } from '../store/repo-store.ts';
 import { SCHEMA_VERSION, type ChunkRow, type EdgeRow, type FileRow, type HistoryRow, type QuestionRow } from '../store/schema.ts';
 import { chunkFile } from './chunk/index.ts';
 import { deriveHistoryEdges, readHistory } from './history.ts';
@@ -179,6 +179,10 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       onlyPaths = new Set(changed);
       removedPaths = [...new Set([...changed, ...diff.deleted, ...diff.renamed.map((r) => r.from)])];
     }
+    // What an incremental run keeps of the index, read on LanceDB's threads while the changed files are parsed.
+    const keptPromise = meta ? readKept(store, removedPaths) : Promise.resolve(undefined);
+    // Never left unobserved if a later step throws first.
+    keptPromise.catch(() => undefined);
     progress({ phase: 'walk', done: 0, total: 1 });
     const walk = await walkCommit(repo, commit, options.limits, onlyPaths);
     progress({ phase: 'walk', done: 1, total: 1 });
@@ -213,40 +217,50 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     });
     progress({ phase: 'history', done: 1, total: 1 });
 
-    // 5. Vectors.
+    // 5. Vectors. A chunk whose path, name, signature, doc and text are unchanged keeps its tokens
+    // and vector: both are functions of exactly those (and of the embedder, fixed by the settings hash).
+    const kept = await keptPromise;
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
-    const chunkRows = allChunks.map(chunkRow);
+    const chunkRows = allChunks.map((chunk) => chunkRow(chunk, kept?.chunks));
     const questionRows = questionRowsOf(questionResult.questions);
     const historyRows = commits.map(historyRow);
     const toEmbed: EmbedItem[] = [
       ...fileRows.map((row, i) => ({ row, text: fileEmbedText(parsed[i].file, parsed[i].chunked) })),
-      ...chunkRows.map((row, i) => ({ row, text: chunkEmbedText(allChunks[i]) })),
+      ...chunkRows.flatMap((row, i) => (row.vector.length > 0 ? [] : [{ row, text: chunkEmbedText(allChunks[i]) }])),
     ];
     progress({ phase: 'embed', done: 0, total: toEmbed.length });
     await embedAll(embedder, toEmbed, progress);
 
-    // 6. Write: the changed files' rows out, the new ones in.
-    progress({ phase: 'write', done: 0, total: 1 });
-    if (meta) {
-      await store.deleteIn('files', 'path', removedPaths);
-      await store.deleteIn('chunks', 'path', removedPaths);
-      await store.deleteIn('questions', 'path', removedPaths);
-      if (!appendHistory) await store.deleteWhere('history', 'true');
-    } else {
-      await store.resetIndexTables(dimension);
-    }
-    await store.add('files', fileRows);
-    await store.add('chunks', chunkRows);
-    await store.add('questions', questionRows);
-    await store.add('history', historyRows);
-    await trimHistory(store, options.historyCommits);
-
-    // 7. Edges are derived from the whole index (cheap, and an added file can resolve old imports).
+    // 6. Edges, from the rows the index will hold once written: the kept ones and the new ones.
     progress({ phase: 'edges', done: 0, total: 1 });
-    const edges = await deriveEdges(store);
-    await store.deleteWhere('edges', 'true');
-    await store.add('edges', edges);
+    const removed = new Set(removedPaths);
+    const edgeFiles: EdgeFile[] = [...(kept?.files.filter((file) => !removed.has(file.path)) ?? []), ...fileRows];
+    const history = keepNewest([...(appendHistory && kept ? kept.history : []), ...historyRows], options.historyCommits);
+    const edges = deriveEdges(edgeFiles, history.kept);
     progress({ phase: 'edges', done: 1, total: 1 });
+
+    // 7. Write: the changed files' rows out, the new ones in; tables are independent, so all at once.
+    progress({ phase: 'write', done: 0, total: 1 });
+    if (!meta) await store.resetIndexTables(dimension);
+    const replace = async (table: 'files' | 'chunks' | 'questions', rows: object[]) => {
+      if (meta) await store.deleteIn(table, 'path', removedPaths);
+      await store.add(table, rows);
+    };
+    await Promise.all([
+      replace('files', fileRows),
+      replace('chunks', chunkRows),
+      replace('questions', questionRows),
+      (async () => {
+        if (meta && !appendHistory) await store.deleteWhere('history', 'true');
+        await store.add('history', historyRows);
+        await store.deleteIn('history', 'sha', history.dropped);
+      })(),
+      (async () => {
+        if (meta) await store.deleteWhere('edges', 'true');
+        await store.add('edges', edges);
+      })(),
+    ]);
+    progress({ phase: 'write', done: 1, total: 1 });
 
     progress({ phase: 'search-index', done: 0, total: 1 });
     // Rows added since the search indexes were last refreshed are still found (by a flat scan);
@@ -375,7 +389,16 @@ function chunkEmbedText(chunk: Chunk): string {
   return `${chunk.path} ${chunk.name}\n${chunk.signature}\n${chunk.doc}\n${chunk.text}`.slice(0, EMBED_TEXT_CHARS);
 }
 
-function chunkRow(chunk: Chunk): ChunkRow {
+/** Tokens and vector of a kept chunk row, by `reuseKey`. */
+type KeptChunks = Map<string, { tokens: string; vector: Float32Array }>;
+
+function reuseKey(row: { path: string; name: string; signature: string; doc: string; content_hash: string }): string {
+  return JSON.stringify([row.path, row.name, row.signature, row.doc, row.content_hash]);
+}
+
+function chunkRow(chunk: Chunk, kept?: KeptChunks): ChunkRow {
+  const contentHashOfText = contentHash(chunk.text);
+  const reused = kept?.get(reuseKey({ ...chunk, content_hash: contentHashOfText }));
   return {
     id: chunkId(chunk),
     path: chunk.path,
@@ -387,9 +410,9 @@ function chunkRow(chunk: Chunk): ChunkRow {
     signature: chunk.signature,
     doc: chunk.doc,
     text: chunk.text,
-    content_hash: contentHash(chunk.text),
-    tokens: tokenString(`${chunk.path} ${chunk.name} ${chunk.signature} ${chunk.doc} ${chunk.text}`),
-    vector: [],
+    content_hash: contentHashOfText,
+    tokens: reused?.tokens ?? tokenString(`${chunk.path} ${chunk.name} ${chunk.signature} ${chunk.doc} ${chunk.text}`),
+    vector: reused?.vector ?? [],
   };
 }
 
@@ -446,19 +469,43 @@ async function embedAll(
   }
 }
 
-/** Keeps the newest `maxCommits` history rows after an append, as a full index would. */
-async function trimHistory(store: RepoStore, maxCommits: number): Promise<void> {
-  const count = await store.countRows('history');
-  if (count <= maxCommits) return;
-  const rows = await store.readRows<{ sha: string; date: number }>('history', { columns: ['sha', 'date'] });
-  rows.sort((a, b) => b.date - a.date);
-  await store.deleteIn('history', 'sha', rows.slice(maxCommits).map((row) => row.sha));
+type EdgeFile = Pick<FileRow, 'path' | 'language' | 'imports'>;
+type EdgeCommit = Pick<HistoryRow, 'sha' | 'author' | 'email' | 'date' | 'files' | 'renames'>;
+
+interface Kept {
+  /** Every file row's path, language and imports (the changed ones are dropped by the caller). */
+  files: EdgeFile[];
+  /** Every history row, in table order. */
+  history: EdgeCommit[];
+  chunks: KeptChunks;
 }
 
-async function deriveEdges(store: RepoStore): Promise<EdgeRow[]> {
-  const files = await store.readRows<{ path: string; language: string; imports: string }>('files', {
-    columns: ['path', 'language', 'imports'],
-  });
+async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept> {
+  const [files, history, chunks] = await Promise.all([
+    store.readColumns<EdgeFile>('files', { columns: ['path', 'language', 'imports'] }),
+    store.readColumns<EdgeCommit>('history', { columns: ['sha', 'author', 'email', 'date', 'files', 'renames'] }),
+    store.readRowsIn<Pick<ChunkRow, 'path' | 'name' | 'signature' | 'doc' | 'content_hash' | 'tokens' | 'vector'>>('chunks', 'path', changedPaths, {
+      columns: ['path', 'name', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
+    }),
+  ]);
+  const byKey: KeptChunks = new Map();
+  for (const row of chunks) byKey.set(reuseKey(row), { tokens: row.tokens, vector: toFloat32(row.vector) });
+  return { files, history, chunks: byKey };
+}
+
+/**
+ * The newest `maxCommits` history rows (newest first, ties in table order) and the shas of the
+ * older ones, which an append pushes out of the window, as a full index would.
+ */
+function keepNewest(rows: EdgeCommit[], maxCommits: number): { kept: EdgeCommit[]; dropped: string[] } {
+  const newestFirst = [...rows].sort((a, b) => b.date - a.date);
+  return { kept: newestFirst.slice(0, maxCommits), dropped: newestFirst.slice(maxCommits).map((row) => row.sha) };
+}
+
+const collator = new Intl.Collator();
+
+/** Import edges between the files, and co-change and author edges from the history (newest first). */
+function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): EdgeRow[] {
   const pathIndex = buildPathIndex(files.map((file) => file.path));
   const edges: EdgeRow[] = [];
   for (const file of files) {
@@ -467,12 +514,6 @@ async function deriveEdges(store: RepoStore): Promise<EdgeRow[]> {
       edges.push({ kind: 'import', src: file.path, dst: target, weight: 1 });
     }
   }
-  const history = await store.readRows<{ sha: string; author: string; email: string; date: number; files: string; renames: string }>(
-    'history',
-    { columns: ['sha', 'author', 'email', 'date', 'files', 'renames'] },
-  );
-  // deriveHistoryEdges follows renames newest first.
-  history.sort((a, b) => b.date - a.date);
   const commits: HistoryCommit[] = history.map((row) => ({
     sha: row.sha,
     author: row.author,
@@ -486,6 +527,7 @@ async function deriveEdges(store: RepoStore): Promise<EdgeRow[]> {
   }));
   const known = new Set(files.map((file) => file.path));
   for (const edge of deriveHistoryEdges(commits, known)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
-  edges.sort((a, b) => a.kind.localeCompare(b.kind) || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
+  // The same order as `localeCompare`, without its per-call locale lookup.
+  edges.sort((a, b) => collator.compare(a.kind, b.kind) || collator.compare(a.src, b.src) || collator.compare(a.dst, b.dst));
   return edges;
 }

@@ -182,6 +182,19 @@ export class RepoStore {
     return (await query.toArray()) as Row[];
   }
 
+  /** Rows whose `column` is one of `values` (none when `values` is empty), in batches that keep predicates small. */
+  async readRowsIn<Row>(name: IndexTable, column: string, values: string[], options: { columns?: string[] } = {}): Promise<Row[]> {
+    const table = await this.table(name);
+    if (!table || values.length === 0) return [];
+    const rows: Row[] = [];
+    for (const list of inLists(values)) {
+      let query = table.query().where(`${column} IN (${list})`);
+      if (options.columns) query = query.select(options.columns);
+      rows.push(...((await query.toArray()) as Row[]));
+    }
+    return rows;
+  }
+
   /**
    * Scalar columns of a table (index or record table) as plain objects, decoded column by column:
    * for tens of thousands of rows this is several times faster than `readRows`' row proxies.

@@ -254,6 +254,32 @@ describe('indexRepository (offline)', () => {
     expect(again.changedFiles).toBe(0);
   });
 
+  test('an incremental run whose new commits push old ones out of the history window: same history and edges as a full index', async () => {
+    const incrementalDir = await tempDir();
+    await indexRepository(await options(incrementalDir, { commit: repo.shas[2], historyCommits: 2 }));
+    const second = await indexRepository(await options(incrementalDir, { commit: repo.shas[3], historyCommits: 2 }));
+    expect(second.incremental).toBe(true);
+    const fullDir = await tempDir();
+    await indexRepository(await options(fullDir, { commit: repo.shas[3], historyCommits: 2 }));
+    const a = await openStore(incrementalDir);
+    const b = await openStore(fullDir);
+    try {
+      const history = await snapshot(a, 'history');
+      expect(history.map((row) => String(row.message).split('\n')[0]).sort()).toEqual(['Format totals with two decimals (#42)', 'Move coupon parsing (#43)']);
+      expect(history).toEqual(await snapshot(b, 'history'));
+      const edges = await snapshot(a, 'edges');
+      expect(edges).toEqual(await snapshot(b, 'edges'));
+      // The renamed file's import edge follows it; the deleted file's is gone.
+      const imports = edges.filter((e) => e.kind === 'import').map((e) => `${String(e.src)} -> ${String(e.dst)}`);
+      expect(imports).toContain('shop/pricing.py -> shop/coupon_codes.py');
+      expect(imports).toContain('web/tax.ts -> web/money.ts');
+      expect(imports.some((edge) => edge.includes('legacy.js') || edge.includes('shop/coupons.py'))).toBe(false);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   test('a run that died halfway is rolled back; the previous index stays usable', async () => {
     const dataDir = await tempDir();
     await indexRepository(await options(dataDir, { commit: repo.shas[2] }));
