@@ -120,6 +120,9 @@ const GENERATED_HEADER = [
 
 const BINARY_SNIFF_BYTES = 8192;
 
+/** Above this many paths, the whole tree is listed and filtered (keeps git's command line short). */
+const LIST_BY_NAME_MAX_PATHS = 1000;
+
 function baseName(filePath: string): string {
   const slash = filePath.lastIndexOf('/');
   return slash >= 0 ? filePath.slice(slash + 1) : filePath;
@@ -250,7 +253,9 @@ export async function walkCommit(
 ): Promise<WalkResult> {
   const started = Date.now();
   const sha = await repo.resolveCommit(commit);
-  const entries = (await repo.listTree(sha))
+  // A push's few paths are listed by name: listing the whole tree costs more than the rest of a small walk.
+  const byName = onlyPaths && onlyPaths.size <= LIST_BY_NAME_MAX_PATHS ? [...onlyPaths] : undefined;
+  const entries = (await repo.listTree(sha, byName))
     .filter((entry) => entry.type !== 'tree' && (!onlyPaths || onlyPaths.has(entry.path)))
     .sort(byPath);
 

@@ -57,8 +57,11 @@ export interface GitRepo {
   readonly bare: boolean;
   /** Full object id of the commit `rev` names. Unknown → `RepositoryError`. */
   resolveCommit(rev?: string): Promise<string>;
-  /** Every entry of the commit's tree, recursively (`git ls-tree -r -z --long`), in git's order. */
-  listTree(commit: string): Promise<TreeEntry[]>;
+  /**
+   * Every entry of the commit's tree, recursively (`git ls-tree -r -z --long`), in git's order;
+   * with `paths`, only the entries at exactly those paths (literal pathspecs; absent ones left out).
+   */
+  listTree(commit: string, paths?: readonly string[]): Promise<TreeEntry[]>;
   /**
    * Blob contents, in the order asked, streamed through ONE `git cat-file --batch` process.
    * Breaking out of the loop stops the process.
@@ -193,9 +196,14 @@ class LocalGitRepo implements GitRepo {
     }
   }
 
-  async listTree(commit: string): Promise<TreeEntry[]> {
+  async listTree(commit: string, paths?: readonly string[]): Promise<TreeEntry[]> {
     const sha = await this.commitId(commit);
-    const out = await this.raw(['ls-tree', '-r', '-z', '--long', '--full-tree', sha], `ls-tree ${sha}`);
+    if (paths && paths.length === 0) return [];
+    const args = paths
+      ? ['--literal-pathspecs', 'ls-tree', '-r', '-z', '--long', '--full-tree', sha, '--', ...paths]
+      : ['ls-tree', '-r', '-z', '--long', '--full-tree', sha];
+    const out = await this.raw(args, `ls-tree ${sha}`);
+    const wanted = paths ? new Set(paths) : undefined;
     const entries: TreeEntry[] = [];
     for (const record of out.split('\0')) {
       if (record === '') continue;
@@ -203,12 +211,14 @@ class LocalGitRepo implements GitRepo {
       if (tab < 0) continue;
       const [mode, type, objectSha, size] = record.slice(0, tab).trim().split(/\s+/);
       if (!mode || !type || !objectSha || size === undefined) continue;
+      const entryPath = record.slice(tab + 1);
+      if (wanted && !wanted.has(entryPath)) continue;
       entries.push({
         mode,
         type: type as TreeEntry['type'],
         sha: objectSha,
         size: size === '-' ? null : Number(size),
-        path: record.slice(tab + 1),
+        path: entryPath,
       });
     }
     return entries;

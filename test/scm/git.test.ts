@@ -168,6 +168,15 @@ describe('GitRepo', () => {
     for (const entry of entries) expect(entry.sha).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  it('lists only the named paths when asked: literal names (no globbing), absent ones left out, none for none', async () => {
+    const all = await repo.listTree(fixture.shas[0]!);
+    const named = ['dir with space/ünïcödé ñame.txt', 'tab\tname.txt', 'link-to-readme', '*.txt', 'no/such/file.py', 'dir with space'];
+    const entries = await repo.listTree(fixture.shas[0]!, named);
+    expect(entries.map((entry) => entry.path).sort()).toEqual(['dir with space/ünïcödé ñame.txt', 'link-to-readme', 'tab\tname.txt']);
+    for (const entry of entries) expect(entry).toEqual(all.find((candidate) => candidate.path === entry.path));
+    expect(await repo.listTree(fixture.shas[0]!, [])).toEqual([]);
+  });
+
   it('streams blobs in the order asked, byte for byte', async () => {
     const entries = await repo.listTree('HEAD~1');
     const wanted = ['big.txt', 'assets/logo.png', 'empty.txt', 'dir with space/ünïcödé ñame.txt', 'big.txt'].map(
