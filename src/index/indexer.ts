@@ -10,7 +10,8 @@ import { openGitRepo, type GitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
 import { RepoStore, toFloat32, type IndexMeta } from '../store/repo-store.ts';
 import { SCHEMA_VERSION, type ChunkRow, type EdgeRow, type FileRow, type HistoryRow, type QuestionRow } from '../store/schema.ts';
-import { chunkFile } from './chunk/index.ts';
+import { chunkFile, warmParsers } from './chunk/index.ts';
+import { detectLanguage } from './language.ts';
 import { deriveHistoryEdges, readHistory } from './history.ts';
 import { chunkId } from './ids.ts';
 import { buildPathIndex, resolveImports } from './imports.ts';
@@ -170,6 +171,20 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       };
     }
 
+    // History since the indexed commit (or all of it, bounded): git works on it while files are parsed.
+    const indexedCommit = meta?.indexedCommit;
+    const historyPromise = (async () => {
+      const appendHistory = indexedCommit ? await repo.isAncestor(indexedCommit, commit) : false;
+      const commits = await readHistory(repo, commit, {
+        maxCommits: options.historyCommits,
+        repoSlug: /^[\w.-]+\/[\w.-]+$/.test(repoId) ? repoId : undefined,
+        after: appendHistory ? indexedCommit : undefined,
+      });
+      return { appendHistory, commits };
+    })();
+    // Never left unobserved if a later step throws first.
+    historyPromise.catch(() => undefined);
+
     // 1. Which files to (re)read.
     let onlyPaths: Set<string> | undefined;
     let removedPaths: string[] = [];
@@ -178,10 +193,10 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       const changed = [...diff.added, ...diff.modified, ...diff.renamed.map((r) => r.to)];
       onlyPaths = new Set(changed);
       removedPaths = [...new Set([...changed, ...diff.deleted, ...diff.renamed.map((r) => r.from)])];
+      warmParsers(changed.map(detectLanguage));
     }
     // What an incremental run keeps of the index, read on LanceDB's threads while the changed files are parsed.
     const keptPromise = meta ? readKept(store, removedPaths) : Promise.resolve(undefined);
-    // Never left unobserved if a later step throws first.
     keptPromise.catch(() => undefined);
     progress({ phase: 'walk', done: 0, total: 1 });
     const walk = await walkCommit(repo, commit, options.limits, onlyPaths);
@@ -207,14 +222,9 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     warnings.push(...questionResult.warnings);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
-    // 4. History since the indexed commit (or all of it, bounded).
+    // 4. History (read meanwhile).
     progress({ phase: 'history', done: 0, total: 1 });
-    const appendHistory = meta ? await repo.isAncestor(meta.indexedCommit, commit) : false;
-    const commits = await readHistory(repo, commit, {
-      maxCommits: options.historyCommits,
-      repoSlug: /^[\w.-]+\/[\w.-]+$/.test(repoId) ? repoId : undefined,
-      after: appendHistory && meta ? meta.indexedCommit : undefined,
-    });
+    const { appendHistory, commits } = await historyPromise;
     progress({ phase: 'history', done: 1, total: 1 });
 
     // 5. Vectors. A chunk whose path, name, signature, doc and text are unchanged keeps its tokens

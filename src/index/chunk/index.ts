@@ -4,8 +4,8 @@
  * parser, the file is still indexed as line windows.
  */
 import { log } from '../../log.ts';
-import type { ChunkedFile, WalkedFile } from '../types.ts';
-import { chunkTreeSitter, isTreeSitterLanguage } from './tree-sitter.ts';
+import type { ChunkedFile, Language, WalkedFile } from '../types.ts';
+import { chunkTreeSitter, isTreeSitterLanguage, loadGrammar } from './tree-sitter.ts';
 import { chunkTypeScript } from './typescript.ts';
 import { windowChunks } from './windows.ts';
 
@@ -23,6 +23,11 @@ async function parseCode(file: WalkedFile): Promise<ChunkedFile | undefined> {
       if (isTreeSitterLanguage(file.language)) return chunkTreeSitter({ ...file, language: file.language });
       return undefined;
   }
+}
+
+/** Starts loading the grammars these languages need, so compiling them overlaps other work (git, reads). */
+export function warmParsers(languages: Iterable<Language>): void {
+  for (const language of new Set(languages)) if (isTreeSitterLanguage(language)) void loadGrammar(language);
 }
 
 export async function chunkFile(file: WalkedFile): Promise<ChunkedFile> {

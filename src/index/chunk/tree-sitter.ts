@@ -72,7 +72,7 @@ function getParser(): Promise<Parser> {
 const RUBY_IMPORT_QUERY = `((call method: (identifier) @method arguments: (argument_list . (string) @path))
   (#match? @method "^(require|require_relative|load|autoload)$"))`;
 
-function loadGrammar(language: TreeSitterLanguage): Promise<LoadedGrammar | undefined> {
+export function loadGrammar(language: TreeSitterLanguage): Promise<LoadedGrammar | undefined> {
   let pending = grammars.get(language);
   if (!pending) {
     pending = (async () => {
