@@ -403,7 +403,8 @@ function chunkEmbedText(chunk: Chunk): string {
 type KeptChunks = Map<string, { tokens: string; vector: Float32Array }>;
 
 function reuseKey(row: { path: string; name: string; signature: string; doc: string; content_hash: string }): string {
-  return JSON.stringify([row.path, row.name, row.signature, row.doc, row.content_hash]);
+  // NUL never occurs in indexed text (the walk skips files with NUL bytes as binary).
+  return `${row.path}\0${row.name}\0${row.signature}\0${row.doc}\0${row.content_hash}`;
 }
 
 function chunkRow(chunk: Chunk, kept?: KeptChunks): ChunkRow {
@@ -480,7 +481,7 @@ async function embedAll(
 }
 
 type EdgeFile = Pick<FileRow, 'path' | 'language' | 'imports'>;
-type EdgeCommit = Pick<HistoryRow, 'sha' | 'author' | 'email' | 'date' | 'files' | 'renames'>;
+type EdgeCommit = Pick<HistoryRow, 'sha' | 'email' | 'date' | 'files' | 'renames'>;
 
 interface Kept {
   /** Every file row's path, language and imports (the changed ones are dropped by the caller). */
@@ -493,7 +494,7 @@ interface Kept {
 async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept> {
   const [files, history, chunks] = await Promise.all([
     store.readColumns<EdgeFile>('files', { columns: ['path', 'language', 'imports'] }),
-    store.readColumns<EdgeCommit>('history', { columns: ['sha', 'author', 'email', 'date', 'files', 'renames'] }),
+    store.readColumns<EdgeCommit>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
     store.readRowsIn<Pick<ChunkRow, 'path' | 'name' | 'signature' | 'doc' | 'content_hash' | 'tokens' | 'vector'>>('chunks', 'path', changedPaths, {
       columns: ['path', 'name', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
     }),
@@ -526,7 +527,7 @@ function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): EdgeRow[] {
   }
   const commits: HistoryCommit[] = history.map((row) => ({
     sha: row.sha,
-    author: row.author,
+    author: '',
     email: row.email,
     date: row.date,
     message: '',
