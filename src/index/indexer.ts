@@ -173,14 +173,17 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
 
     // History since the indexed commit (or all of it, bounded): git works on it while files are parsed.
     const indexedCommit = meta?.indexedCommit;
-    const historyPromise = (async () => {
-      const appendHistory = indexedCommit ? await repo.isAncestor(indexedCommit, commit) : false;
-      const commits = await readHistory(repo, commit, {
-        maxCommits: options.historyCommits,
-        repoSlug: /^[\w.-]+\/[\w.-]+$/.test(repoId) ? repoId : undefined,
-        after: appendHistory ? indexedCommit : undefined,
-      });
-      return { appendHistory, commits };
+    const historyOptions = { maxCommits: options.historyCommits, repoSlug: /^[\w.-]+\/[\w.-]+$/.test(repoId) ? repoId : undefined };
+    const historyPromise = (async (): Promise<{ commits: HistoryCommit[]; window?: string[] }> => {
+      if (indexedCommit && (await repo.isAncestor(indexedCommit, commit))) {
+        // Only the new commits are read; `window` says which of the kept ones stay (git's newest N).
+        const [window, commits] = await Promise.all([
+          repo.revList(commit, options.historyCommits),
+          readHistory(repo, commit, { ...historyOptions, after: indexedCommit }),
+        ]);
+        return { commits, window };
+      }
+      return { commits: await readHistory(repo, commit, historyOptions) };
     })();
     // Never left unobserved if a later step throws first.
     historyPromise.catch(() => undefined);
@@ -224,16 +227,21 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
 
     // 4. History (read meanwhile).
     progress({ phase: 'history', done: 0, total: 1 });
-    const { appendHistory, commits } = await historyPromise;
+    const read = await historyPromise;
     progress({ phase: 'history', done: 1, total: 1 });
 
     // 5. Vectors. A chunk whose path, name, signature, doc and text are unchanged keeps its tokens
     // and vector: both are functions of exactly those (and of the embedder, fixed by the settings hash).
     const kept = await keptPromise;
+    let history = read.window && kept ? slideWindow(read.window, kept.history, read.commits.map(historyRow)) : undefined;
+    if (read.window && !history) logger.info('the history window holds commits the index lacks; re-reading it whole');
+    const appendHistory = history !== undefined;
+    const commits = appendHistory ? read.commits : read.window ? await readHistory(repo, commit, historyOptions) : read.commits;
+    const historyRows = commits.map(historyRow);
+    history ??= { ordered: historyRows, added: historyRows, dropped: [] };
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
     const chunkRows = allChunks.map((chunk) => chunkRow(chunk, kept?.chunks));
     const questionRows = questionRowsOf(questionResult.questions);
-    const historyRows = commits.map(historyRow);
     const toEmbed: EmbedItem[] = [
       ...fileRows.map((row, i) => ({ row, text: fileEmbedText(parsed[i].file, parsed[i].chunked) })),
       ...chunkRows.flatMap((row, i) => (row.vector.length > 0 ? [] : [{ row, text: chunkEmbedText(allChunks[i]) }])),
@@ -245,8 +253,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     progress({ phase: 'edges', done: 0, total: 1 });
     const removed = new Set(removedPaths);
     const edgeFiles: EdgeFile[] = [...(kept?.files.filter((file) => !removed.has(file.path)) ?? []), ...fileRows];
-    const history = keepNewest([...(appendHistory && kept ? kept.history : []), ...historyRows], options.historyCommits);
-    const edges = deriveEdges(edgeFiles, history.kept);
+    const edges = deriveEdges(edgeFiles, history.ordered);
     progress({ phase: 'edges', done: 1, total: 1 });
 
     // 7. Write: the changed files' rows out, the new ones in; tables are independent, so all at once.
@@ -262,7 +269,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       replace('questions', questionRows),
       (async () => {
         if (meta && !appendHistory) await store.deleteWhere('history', 'true');
-        await store.add('history', historyRows);
+        await store.add('history', history.added);
         await store.deleteIn('history', 'sha', history.dropped);
       })(),
       (async () => {
@@ -275,7 +282,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     progress({ phase: 'search-index', done: 0, total: 1 });
     // Rows added since the search indexes were last refreshed are still found (by a flat scan);
     // refreshing costs seconds, so a small push skips it until enough rows have piled up.
-    const addedRows = fileRows.length + chunkRows.length + questionRows.length + historyRows.length;
+    const addedRows = fileRows.length + chunkRows.length + questionRows.length + history.added.length;
     const pendingRows = (meta?.pendingRows ?? 0) + addedRows;
     const totalRows = (await store.countRows('chunks')) + (await store.countRows('questions'));
     const refresh = !meta || pendingRows > Math.max(SEARCH_REFRESH_MIN_ROWS, 0.1 * totalRows);
@@ -505,17 +512,31 @@ async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept>
 }
 
 /**
- * The newest `maxCommits` history rows (newest first, ties in table order) and the shas of the
- * older ones, which an append pushes out of the window, as a full index would.
+ * The history window at the new commit, as a full index would hold it: git's newest commits
+ * (`window`, in git's order), taken from the kept rows and the commits just read; and which kept
+ * rows fall out of it. Undefined when the window holds a commit that is in neither (git's order
+ * can differ between two tips), so the caller re-reads the window whole.
  */
-function keepNewest(rows: EdgeCommit[], maxCommits: number): { kept: EdgeCommit[]; dropped: string[] } {
-  const newestFirst = [...rows].sort((a, b) => b.date - a.date);
-  return { kept: newestFirst.slice(0, maxCommits), dropped: newestFirst.slice(maxCommits).map((row) => row.sha) };
+function slideWindow(window: string[], keptRows: EdgeCommit[], newRows: HistoryRow[]): { ordered: EdgeCommit[]; added: HistoryRow[]; dropped: string[] } | undefined {
+  const keptBySha = new Map(keptRows.map((row) => [row.sha, row]));
+  const newBySha = new Map(newRows.map((row) => [row.sha, row]));
+  const inWindow = new Set(window);
+  const ordered: EdgeCommit[] = [];
+  for (const sha of window) {
+    const row = newBySha.get(sha) ?? keptBySha.get(sha);
+    if (!row) return undefined;
+    ordered.push(row);
+  }
+  return {
+    ordered,
+    added: newRows.filter((row) => inWindow.has(row.sha) && !keptBySha.has(row.sha)),
+    dropped: keptRows.filter((row) => !inWindow.has(row.sha)).map((row) => row.sha),
+  };
 }
 
 const collator = new Intl.Collator();
 
-/** Import edges between the files, and co-change and author edges from the history (newest first). */
+/** Import edges between the files, and co-change and author edges from the history (in git's order). */
 function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): EdgeRow[] {
   const pathIndex = buildPathIndex(files.map((file) => file.path));
   const edges: EdgeRow[] = [];
@@ -525,7 +546,9 @@ function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): EdgeRow[] {
       edges.push({ kind: 'import', src: file.path, dst: target, weight: 1 });
     }
   }
-  const commits: HistoryCommit[] = history.map((row) => ({
+  // deriveHistoryEdges follows renames newest first; equal dates keep git's order.
+  const newestFirst = [...history].sort((a, b) => b.date - a.date);
+  const commits: HistoryCommit[] = newestFirst.map((row) => ({
     sha: row.sha,
     author: '',
     email: row.email,

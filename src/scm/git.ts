@@ -75,6 +75,8 @@ export interface GitRepo {
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** Raw `git log` output for `LogOptions`; `history.ts` parses it. */
   log(options: LogOptions): Promise<string>;
+  /** Ids of the newest `maxCount` commits of `commit`'s history, in `git log`'s order (`git rev-list`). */
+  revList(commit: string, maxCount: number): Promise<string[]>;
 }
 
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -329,6 +331,14 @@ class LocalGitRepo implements GitRepo {
     if (result.code === 0) return true;
     if (result.code === 1) return false;
     throw new RepositoryError(`git merge-base failed in ${this.gitDir}: ${result.stderr || `exit code ${result.code}`}`);
+  }
+
+  async revList(commit: string, maxCount: number): Promise<string[]> {
+    const sha = await this.commitId(commit);
+    const count = Math.max(0, Math.floor(maxCount));
+    if (count === 0) return [];
+    const out = await this.raw(['rev-list', `--max-count=${count}`, sha, '--'], `rev-list ${sha}`);
+    return out.split('\n').filter((line) => FULL_SHA.test(line));
   }
 
   async log(options: LogOptions): Promise<string> {

@@ -280,6 +280,35 @@ describe('indexRepository (offline)', () => {
     }
   });
 
+  test('a pushed commit dated before older ones (an old patch landing late): the window is git\'s newest commits, as in a full index', async () => {
+    const late = await makeRepo([
+      ...commits,
+      { message: 'Old patch, merged late', author: ADA, date: '2023-06-01T00:00:00Z', files: { 'shop/pricing.py': `${pricingPy}\n# late\n` } },
+    ]);
+    try {
+      const at = (dataDir: string, commit: string) => options(dataDir, { repoPath: late.dir, commit, historyCommits: 2 });
+      const incrementalDir = await tempDir();
+      await indexRepository(await at(incrementalDir, late.shas[2]));
+      expect((await indexRepository(await at(incrementalDir, late.shas[3]))).incremental).toBe(true);
+      const fullDir = await tempDir();
+      await indexRepository(await at(fullDir, late.shas[3]));
+      const a = await openStore(incrementalDir);
+      const b = await openStore(fullDir);
+      try {
+        const history = await snapshot(a, 'history');
+        // Newest by date would keep the two 2024 commits; git's newest two are the late patch and its parent.
+        expect(history.map((row) => String(row.message).split('\n')[0]).sort()).toEqual(['Format totals with two decimals (#42)', 'Old patch, merged late']);
+        expect(history).toEqual(await snapshot(b, 'history'));
+        expect(await snapshot(a, 'edges')).toEqual(await snapshot(b, 'edges'));
+      } finally {
+        a.close();
+        b.close();
+      }
+    } finally {
+      await late.cleanup();
+    }
+  });
+
   test('a run that died halfway is rolled back; the previous index stays usable', async () => {
     const dataDir = await tempDir();
     await indexRepository(await options(dataDir, { commit: repo.shas[2] }));

@@ -168,6 +168,14 @@ describe('GitRepo', () => {
     for (const entry of entries) expect(entry.sha).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  it('lists the newest commits in git log order, at most as many as asked', async () => {
+    const [first, second] = fixture.shas as [string, string];
+    expect(await repo.revList('HEAD', 10)).toEqual([second, first]);
+    expect(await repo.revList('HEAD', 1)).toEqual([second]);
+    expect(await repo.revList(first, 10)).toEqual([first]);
+    expect(await repo.revList('HEAD', 0)).toEqual([]);
+  });
+
   it('lists only the named paths when asked: literal names (no globbing), absent ones left out, none for none', async () => {
     const all = await repo.listTree(fixture.shas[0]!);
     const named = ['dir with space/ünïcödé ñame.txt', 'tab\tname.txt', 'link-to-readme', '*.txt', 'no/such/file.py', 'dir with space'];
