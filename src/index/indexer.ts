@@ -534,8 +534,6 @@ function slideWindow(window: string[], keptRows: EdgeCommit[], newRows: HistoryR
   };
 }
 
-const collator = new Intl.Collator();
-
 /** Import edges between the files, and co-change and author edges from the history (in git's order). */
 function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): EdgeRow[] {
   const pathIndex = buildPathIndex(files.map((file) => file.path));
@@ -561,7 +559,6 @@ function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): EdgeRow[] {
   }));
   const known = new Set(files.map((file) => file.path));
   for (const edge of deriveHistoryEdges(commits, known)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
-  // The same order as `localeCompare`, without its per-call locale lookup.
-  edges.sort((a, b) => collator.compare(a.kind, b.kind) || collator.compare(a.src, b.src) || collator.compare(a.dst, b.dst));
+  edges.sort((a, b) => a.kind.localeCompare(b.kind) || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
   return edges;
 }
