@@ -16,13 +16,17 @@ export function reasonsFor(evidence: FileEvidence): string[] {
     const where = evidence.frame.function ? ` in \`${evidence.frame.function}\`` : '';
     reasons.push(`in the issue's stack trace${evidence.frame.line ? ` (line ${evidence.frame.line}${where})` : where}`);
   }
-  if (evidence.mention) reasons.push(`the issue names \`${shorten(evidence.mention, 60)}\``);
+  // A plain lowercase word matched to a folder or file name is a path-word match, not a named symbol.
+  const wordMention = evidence.mention !== undefined && /^[a-z][a-z0-9_-]*$/.test(evidence.mention) && !evidence.symbol?.name.includes(evidence.mention);
+  if (evidence.mention && wordMention) reasons.push(`its path has the issue's word \`${shorten(evidence.mention, 40)}\``);
+  else if (evidence.mention) reasons.push(`the issue names \`${shorten(evidence.mention, 60)}\``);
   if (ranks.message && ranks.message <= 3) reasons.push('raises the error message quoted in the issue');
   if (evidence.symbol && !evidence.mention && (ranks.chunkText ?? 99) <= 5) reasons.push(`\`${evidence.symbol.name}\` matches the issue's words`);
-  if (ranks.pathWords && ranks.pathWords <= 3) reasons.push('its path matches words of the issue');
+  if (ranks.pathWords && ranks.pathWords <= 3 && !wordMention) reasons.push('its path matches words of the issue');
   if (evidence.commit && (ranks.history ?? 99) <= 5) {
     const ref = evidence.commit.prs[0] ? `#${evidence.commit.prs[0]}` : evidence.commit.sha.slice(0, 7);
-    reasons.push(`changed in ${ref} "${shorten(evidence.commit.subject, 60)}"`);
+    const subject = evidence.commit.subject.replace(/\s*\(#\d+\)\s*$/, '');
+    reasons.push(`changed in ${ref} "${shorten(subject, 60)}"`);
   }
   if (evidence.question && (ranks.questions ?? 99) <= 3) reasons.push(`answers "${shorten(evidence.question, 70)}"`);
   if (ranks.rewrite && ranks.rewrite <= 3) reasons.push("matches the model's reading of the issue");
