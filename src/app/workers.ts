@@ -4,7 +4,8 @@ import { pathExcluded, type RepoConfig } from '../config/repo-config.ts';
 import { indexRepository, type IndexSummary } from '../index/indexer.ts';
 import type { JobContext, JobHandlers, JobQueue, QueuedJob } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
-import { syncRepository } from '../scm/github-clone.ts';
+import { existsSync } from 'node:fs';
+import { mirrorDir, syncRepository } from '../scm/github-clone.ts';
 import { RepoStore } from '../store/repo-store.ts';
 import type { CommentRow } from '../store/schema.ts';
 import { renderComment } from '../triage/comment.ts';
@@ -163,12 +164,19 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
       }
     }
 
-    const { summary, gitDir } = await ensureIndexed(octokit, { owner, repo }, logger);
-    await syncIfNeverSynced(data, summary.commit);
+    const fresh = await ensureIndexed(octokit, { owner, repo }, logger).catch(async (error: unknown) => {
+      // Fetching or indexing failed (GitHub down, a push mid-flight): an existing index still answers.
+      const gitDir = mirrorDir(env.dataDir, { owner, repo });
+      if (!(await hasIndex(env.lancedbUri, fullName)) || !existsSync(gitDir)) throw error;
+      logger.warn({ err: error }, 'could not bring the index up to date; triaging with the last complete index');
+      return { summary: undefined, gitDir };
+    });
+    if (fresh.summary) await syncIfNeverSynced(data, fresh.summary.commit);
     const store = await RepoStore.open(env.lancedbUri, fullName);
     try {
       const meta = await store.readMeta();
-      if (meta) await store.pinTo(meta);
+      if (!meta) throw new Error(`${fullName} has no index yet.`);
+      await store.pinTo(meta);
       const [existing] = await store.recordsWithKeys<CommentRow>('comments', [`issue:${data.issue}`]);
       let commentId = existing?.comment_id;
       const commentAnyway = data.trigger === 'command' || config.comment === 'always' || commentId !== undefined;
@@ -193,8 +201,8 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
       };
       const { state } = await runPipeline({
         store,
-        repoPath: gitDir,
-        commit: meta?.indexedCommit ?? summary.commit,
+        repoPath: fresh.gitDir,
+        commit: meta.indexedCommit,
         issue: { repo: fullName, number: data.issue, title: issue.title, body: issue.body ?? '', guidance: data.command?.guidance },
         embedder: deps.models.embedder,
         chat: config.model ? deps.models.chat : undefined,
@@ -234,6 +242,15 @@ function skipReason(
     if (data.previous && !materialChange(data.previous, { title: issue.title, body: issue.body ?? '' })) return 'edit not material';
   }
   return undefined;
+}
+
+async function hasIndex(lancedbUri: string, fullName: string): Promise<boolean> {
+  const store = await RepoStore.open(lancedbUri, fullName);
+  try {
+    return (await store.readMeta()) !== undefined;
+  } finally {
+    store.close();
+  }
 }
 
 type IssueTarget = { owner: string; repo: string; issue_number: number };
