@@ -140,9 +140,19 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
     const logger = ctx.log.child({ repo: fullName, issue: data.issue });
     const octokit = await deps.auth(data.installationId);
     const target = { owner, repo, issue_number: data.issue };
-    const { data: issue } = (await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', target)) as {
-      data: { title: string; body?: string | null; user?: { login?: string; type?: string } | null; labels?: Array<string | { name?: string }>; pull_request?: unknown; state?: string };
-    };
+    type Issue = { title: string; body?: string | null; user?: { login?: string; type?: string } | null; labels?: Array<string | { name?: string }>; pull_request?: unknown; state?: string };
+    let issue: Issue;
+    try {
+      ({ data: issue } = (await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', target)) as { data: Issue });
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      // Deleted, transferred or no longer visible to the app: nothing to triage, and retrying cannot help.
+      if (status === 404 || status === 410) {
+        logger.info({ status }, 'triage skipped: the issue is gone');
+        return { skipped: 'issue gone' };
+      }
+      throw error;
+    }
     const { config, warning } = await loadRepoConfig(octokit, { owner, repo });
     const author = issue.user?.login ?? '';
 

@@ -364,6 +364,17 @@ describe('the GitHub App end to end (embedded queue)', () => {
     }
   }, 60_000);
 
+  test('an issue deleted before its job runs is skipped, not retried', async () => {
+    world.addIssue({ number: 99, title: 'Soon gone', body: 'cart_total is wrong' });
+    const payload = issuePayload(world, 'opened', 99);
+    world.issues.delete(99);
+    await deliver(app.port, 'issues', payload);
+    await waitFor('the skip', () => app.output().includes('the issue is gone'));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(world.github.requests.filter((request) => request.url.endsWith('/repos/acme/shop/issues/99'))).toHaveLength(1);
+    expect(world.commentsOn(99)).toEqual([]);
+  }, 60_000);
+
   test('scout stats reports what the app did', async () => {
     const { stdout } = await execFileAsync(process.execPath, ['bin/scout.js', 'stats', '--json'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: dataDir, SCOUT_DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
     const [row] = JSON.parse(stdout) as Array<{ repo: string; issuesTriaged: number; comments: number; medianFirstCommentMs: number }>;
