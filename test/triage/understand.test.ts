@@ -39,6 +39,16 @@ describe('parseStackFrames', () => {
     ]);
   });
 
+  test('IPython / Jupyter traceback', () => {
+    const frames = parseStackFrames(
+      'StopIteration                             Traceback (most recent call last)\nFile ~/envs/py310/lib/python3.10/site-packages/shop/pricing.py:40, in apply_discount(items, code)\n     38 total = 0\nFile /opt/shop/coupons.py:12, in Coupon.parse(self)\n',
+    );
+    expect(frames).toEqual([
+      { file: '~/envs/py310/lib/python3.10/site-packages/shop/pricing.py', line: 40, function: 'apply_discount', language: 'python' },
+      { file: '/opt/shop/coupons.py', line: 12, function: 'Coupon.parse', language: 'python' },
+    ]);
+  });
+
   test('Node, Java, Go and Rust traces', () => {
     const node = parseStackFrames('TypeError: x is undefined\n    at renderRepoCard (/app/src/cards/repo-card.js:61:20)\n    at /app/api/pin.js:12:5\n');
     expect(node.map((f) => [f.file, f.line, f.function])).toEqual([

@@ -69,6 +69,10 @@ export function parseStackFrames(text: string): StackFrame[] {
   for (const m of text.matchAll(/File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?/g)) {
     frames.push({ file: m[1], line: Number(m[2]), function: m[3], language: 'python' });
   }
+  // IPython / Jupyter: File ~/envs/x/site-packages/matplotlib/axes/_axes.py:2373, in Axes.bar(self, x)
+  for (const m of text.matchAll(/^\s*File ([~\w./\\:-]+\.py):(\d+), in ([\w<>.]+)/gm)) {
+    frames.push({ file: m[1], line: Number(m[2]), function: m[3], language: 'python' });
+  }
   // Node: at fn (/app/src/file.js:12:5)  |  at /app/src/file.js:12:5
   for (const m of text.matchAll(/^\s*at (?:(?:async )?([\w$.<>[\] ]+?) \()?((?:file:\/\/)?[^\s()]+\.(?:[cm]?[jt]sx?)):(\d+)(?::\d+)?\)?\s*$/gm)) {
     frames.push({ file: m[2].replace(/^file:\/\//, ''), line: Number(m[3]), function: m[1]?.trim(), language: 'javascript' });
