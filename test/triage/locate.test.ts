@@ -6,7 +6,7 @@ import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
 import { indexRepository } from '../../src/index/indexer.ts';
 import { RepoStore } from '../../src/store/repo-store.ts';
 import { OpenAIChatModel, TokenBudget } from '../../src/ai/llm.ts';
-import { locateFiles } from '../../src/triage/stages/locate.ts';
+import { isDocPath, locateFiles } from '../../src/triage/stages/locate.ts';
 import { FakeOpenAI } from '../helpers/fake-openai.ts';
 import { understandIssue } from '../../src/triage/stages/understand.ts';
 import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
@@ -244,5 +244,12 @@ describe('locateFiles with a model (fake OpenAI-compatible server on 127.0.0.1)'
     const result = await locateFiles({ store, embedder, facts: issue, chat: model(), budget: new TokenBudget(10) });
     expect(result.model).toMatchObject({ rewrite: false, rerank: false, tokens: 0 });
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('isDocPath', () => {
+  test('prose and extensionless changelogs are docs; code named like them is not', () => {
+    for (const path of ['README.md', 'docs/usage.rst', 'CHANGES', 'ChangeLog', 'doc/HISTORY', 'NEWS']) expect(isDocPath(path)).toBe(true);
+    for (const path of ['lib/history.py', 'src/changelog.js', 'news/models.py']) expect(isDocPath(path)).toBe(false);
   });
 });
