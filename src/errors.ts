@@ -17,3 +17,17 @@ export class IndexLockedError extends ScoutError {}
 
 /** A model endpoint failed, timed out, or answered something unusable. */
 export class ModelError extends ScoutError {}
+
+/**
+ * The message of anything thrown, and nothing else: octokit errors carry their request, headers
+ * included, which must not reach logs or comments.
+ */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The HTTP status of an octokit (or fetch-like) error, when it has one. */
+export function httpStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}

@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from 'probot';
 import { REPO_CONFIG_PATH, type RepoConfig, type RepoRole } from '../config/repo-config.ts';
 import { log as rootLog, type Logger } from '../log.ts';
+import { errorMessage, httpStatus } from '../errors.ts';
 
 /**
  * `/scout` slash commands in issue comments: finding one in a comment, and deciding whether its
@@ -119,13 +120,13 @@ export async function canUseCommand(octokit: PermissionOctokit, user: CommandUse
     });
     role = roleOf(data.role_name, data.permission);
   } catch (error) {
-    const status = (error as { status?: unknown }).status;
+    const status = httpStatus(error);
     if (status === 404) {
       logger.debug('not a collaborator; command refused');
       return { allowed: false, role: 'none' };
     }
     logger.warn(
-      { status: typeof status === 'number' ? status : undefined, err: describeError(error) },
+      { status, err: errorMessage(error) },
       'could not check the repository permission; command refused',
     );
     return { allowed: false };
@@ -140,11 +141,6 @@ function roleOf(roleName: string | undefined, permission: string | undefined): R
   // Custom roles, and older GitHub Enterprise Server versions without role_name.
   if (permission && KNOWN_ROLES.has(permission)) return permission as RepoRole;
   return 'none';
-}
-
-/** The message only: Octokit errors carry the request, headers included, which do not belong in logs. */
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function roleList(roles: readonly string[]): string {

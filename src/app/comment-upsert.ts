@@ -1,6 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import { log as rootLog, type Logger } from '../log.ts';
 import { isScoutComment } from '../triage/comment.ts';
+import { errorMessage, httpStatus } from '../errors.ts';
 
 /**
  * The one comment repo-scout keeps on an issue: found, created once, then edited in place.
@@ -92,16 +93,6 @@ export async function findOwnComment(octokit: CommentOctokit, target: CommentTar
   return (await listOwnComments(octokit, target))[0];
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/** The message only: octokit errors carry the request, token header included, which does not belong in logs. */
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 async function editComment(octokit: CommentOctokit, target: CommentTarget, commentId: number, body: string): Promise<IssueComment> {
   const { data } = await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
     owner: target.owner,
@@ -138,7 +129,7 @@ async function collapse(
         comment_id: duplicate.id,
       });
     } catch (error) {
-      if (statusOf(error) !== 404) throw error;
+      if (httpStatus(error) !== 404) throw error;
     }
   }
   if (newer.length > 0) logger.warn({ kept: oldest.id, deleted: newer.map((comment) => comment.id) }, 'deleted duplicate repo-scout comments');
@@ -164,7 +155,7 @@ export async function upsertComment(
       const edited = await editComment(octokit, target, target.commentId, body);
       return { id: edited.id, url: edited.html_url, created: false, changed: true };
     } catch (error) {
-      const status = statusOf(error);
+      const status = httpStatus(error);
       if (status !== 404 && status !== 410) throw error;
       logger.info({ comment: target.commentId }, 'the remembered comment is gone; looking for it again');
     }
@@ -186,7 +177,7 @@ export async function upsertComment(
     own = await listOwnComments(octokit, target);
   } catch (error) {
     // The comment is posted; a failed check must not make the job retry and post another.
-    logger.warn({ err: describeError(error), status: statusOf(error) }, 'could not check for duplicate comments');
+    logger.warn({ err: errorMessage(error), status: httpStatus(error) }, 'could not check for duplicate comments');
     return { id: posted.id, url: posted.html_url, created: true, changed: true };
   }
   if (!own.some((comment) => comment.id === posted.id)) own = [...own, { ...posted, body }].sort((a, b) => a.id - b.id);

@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import type { RepoStore } from '../store/repo-store.ts';
 import type { IssueRow } from '../store/schema.ts';
 import { toIssueRow, type GitHubIssueLike, type IssueExtras } from '../triage/issues-file.ts';
+import { errorMessage, httpStatus } from '../errors.ts';
 
 /**
  * Keeps the `issues` record table in step with GitHub: a bounded sync of the newest issues and
@@ -79,18 +80,13 @@ function rateLimitOf(headers: Headers | undefined): RateLimit {
   return { remaining: number(headers?.['x-ratelimit-remaining']), reset: number(headers?.['x-ratelimit-reset']) };
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
 function headersOf(error: unknown): Headers | undefined {
   return (error as { response?: { headers?: Headers } } | null)?.response?.headers;
 }
 
 /** When GitHub refused for the rate limit (primary or secondary), the time to try again; else undefined. */
 function rateLimitedUntil(error: unknown): Date | undefined {
-  const status = statusOf(error);
+  const status = httpStatus(error);
   const headers = headersOf(error);
   const retryAfter = Number(headers?.['retry-after']);
   const limit = rateLimitOf(headers);
@@ -102,10 +98,6 @@ function rateLimitedUntil(error: unknown): Date | undefined {
 
 function resumeTime(limit: RateLimit): Date {
   return limit.reset !== undefined ? new Date(limit.reset * 1000) : new Date(Date.now() + 60_000);
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 const CLOSING_KEYWORD = String.raw`(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)`;
@@ -309,7 +301,7 @@ export async function syncIssues(octokit: SyncOctokit, options: SyncOptions): Pr
           continue;
         }
         // One PR's files are not worth the whole sync: it keeps what the store knew about them.
-        logger.warn({ pull: item.number, status: statusOf(error), err: describeError(error) }, 'could not read the files of a merged pull request');
+        logger.warn({ pull: item.number, status: httpStatus(error), err: errorMessage(error) }, 'could not read the files of a merged pull request');
       }
     }
 
@@ -375,7 +367,7 @@ export async function recordClosed(
       try {
         files = await fetchPullFiles(first, { owner, repo, pull_number: item.number });
       } catch (error) {
-        logger?.warn({ pull: item.number, status: statusOf(error), err: describeError(error) }, 'could not read the files of a merged pull request');
+        logger?.warn({ pull: item.number, status: httpStatus(error), err: errorMessage(error) }, 'could not read the files of a merged pull request');
       }
     }
     return recordClosed(store, item, { repo: `${owner}/${repo}`, files });

@@ -1,6 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from '../config/repo-config.ts';
 import { log as rootLog, type Logger } from '../log.ts';
+import { errorMessage, httpStatus } from '../errors.ts';
 
 /**
  * Reads `.github/scout.yml` from GitHub. Never throws for the repository's sake: a missing file is
@@ -69,11 +70,6 @@ export class RepoConfigCache {
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
 function unreadable(reason: string): LoadedRepoConfig {
   return { ...parseRepoConfig(undefined), warning: `\`${REPO_CONFIG_PATH}\` could not be read (${reason}), so the default settings are used.`, source: 'default' };
 }
@@ -110,13 +106,13 @@ export async function loadRepoConfig(octokit: ConfigOctokit, target: RepoConfigT
       ...(target.ref ? { ref: target.ref } : {}),
     }));
   } catch (error) {
-    const status = statusOf(error);
+    const status = httpStatus(error);
     if (status === 404) {
       const defaults: LoadedRepoConfig = { ...parseRepoConfig(undefined), source: 'default' };
       options.cache?.set(target, defaults);
       return defaults;
     }
-    logger.warn({ status, err: error instanceof Error ? error.message : String(error) }, 'could not read the repository config; using defaults');
+    logger.warn({ status, err: errorMessage(error) }, 'could not read the repository config; using defaults');
     return unreadable(status === undefined ? 'GitHub could not be reached' : `GitHub answered HTTP ${status}`);
   }
 

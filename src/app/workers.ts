@@ -18,6 +18,7 @@ import { recordClosed, syncIssues } from './issue-sync.ts';
 import { indexJobSchema, parseJob, recordJobSchema, syncJobSchema, triageJobSchema, type TriageJob } from './job-data.ts';
 import { loadRepoConfig } from './repo-config-loader.ts';
 import { materialChange } from './text-change.ts';
+import { httpStatus } from '../errors.ts';
 
 /**
  * The work behind the webhooks: clone or fetch, index, sync issues, triage and comment. Runs in
@@ -145,7 +146,7 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
     try {
       ({ data: issue } = (await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', target)) as { data: Issue });
     } catch (error) {
-      const status = (error as { status?: number }).status;
+      const status = httpStatus(error);
       // Deleted, transferred or no longer visible to the app: nothing to triage, and retrying cannot help.
       if (status === 404 || status === 410) {
         logger.info({ status }, 'triage skipped: the issue is gone');

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { HashingEmbedder } from '../ai/hashing-embedder.ts';
-import { ScoutError } from '../errors.ts';
+import { errorMessage, ScoutError } from '../errors.ts';
 import { computeMetrics } from '../eval/metrics.ts';
 import { indexRepository, type IndexOptions, type IndexPhase, type IndexSummary } from '../index/indexer.ts';
 import type { WalkLimits } from '../index/types.ts';
@@ -129,10 +129,6 @@ export function latencyStats(values: number[]): LatencyStats {
   return { count: sorted.length, p50: rank(50), p95: rank(95), max: sorted[sorted.length - 1] ?? 0, mean: Math.round(mean * 10) / 10 };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 async function workDir(keepDir: string | undefined): Promise<string> {
   if (!keepDir) return mkdtemp(path.join(os.tmpdir(), 'scout-bench-'));
   const dir = path.resolve(keepDir);
@@ -153,7 +149,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       return await work();
     } catch (error) {
       if (error instanceof BenchError) throw error;
-      throw new BenchError(`bench step "${name}" failed: ${messageOf(error)}`, { cause: error });
+      throw new BenchError(`bench step "${name}" failed: ${errorMessage(error)}`, { cause: error });
     }
   };
 

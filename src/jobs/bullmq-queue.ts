@@ -20,6 +20,7 @@ import {
   type ProcessOptions,
   type QueueOptions,
 } from './queue.ts';
+import { errorMessage } from '../errors.ts';
 
 export interface BullmqQueueOptions extends QueueOptions {
   /** `redis://…`; the connection uses `maxRetriesPerRequest: null` as BullMQ workers require. */
@@ -278,7 +279,7 @@ export class BullmqQueue implements JobQueue {
       if (!permanent) throw error;
       // BullMQ skips the remaining attempts only for an UnrecoverableError; keep the original
       // name and stack in the stored stack trace.
-      const unrecoverable = new UnrecoverableError(error instanceof Error ? error.message : String(error));
+      const unrecoverable = new UnrecoverableError(errorMessage(error));
       if (error instanceof Error && error.stack) unrecoverable.stack = error.stack;
       throw unrecoverable;
     } finally {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GitPluginError, simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
-import { RepositoryError } from '../errors.ts';
+import { errorMessage, RepositoryError } from '../errors.ts';
 import { log as rootLog, type Logger } from '../log.ts';
 
 /**
@@ -344,7 +344,7 @@ class CloneSession {
     try {
       return await client.raw(args);
     } catch (error) {
-      if (action === 'inspect') throw new RepositoryError(redactToken(messageOf(error), token));
+      if (action === 'inspect') throw new RepositoryError(redactToken(errorMessage(error), token));
       throw this.describeFailure(error, action, context, hostname);
     }
   }
@@ -359,7 +359,7 @@ class CloneSession {
   private describeFailure(error: unknown, action: Action, context: { branch?: string; commit?: string }, hostname: string): RepositoryError {
     const { owner, repo, token } = this.options;
     const name = `${owner}/${repo}`;
-    const raw = redactToken(messageOf(error), token);
+    const raw = redactToken(errorMessage(error), token);
     const detail = raw
       .split('\n')
       .map((line) => line.trim())
@@ -414,10 +414,6 @@ function duration(ms: number): string {
   if (ms < 1_000) return `${ms} ms`;
   if (ms < 120_000) return `${Math.round(ms / 1_000)} s`;
   return `${Math.round(ms / 60_000)} min`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -10,6 +10,7 @@ import { proposeChange } from './stages/propose.ts';
 import { findExperts, findRelated } from './stages/related.ts';
 import { understandIssue, type IssueFacts } from './stages/understand.ts';
 import { emptyStages, STAGES, type IssueInput, type StageName, type StageRecord, type TriageState } from './state.ts';
+import { errorMessage } from '../errors.ts';
 
 /**
  * Runs the triage stages in order — understand → locate → related → propose — saving the run's
@@ -159,8 +160,7 @@ function missingInput(stage: StageName, state: TriageState, facts: IssueFacts | 
 }
 
 function messageOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0].slice(0, 300);
+  return errorMessage(error).split('\n')[0].slice(0, 300);
 }
 
 interface RunContext {

@@ -6,6 +6,7 @@ import { openGitRepo, type GitRepo } from '../../scm/git.ts';
 import { sqlString, type RepoStore } from '../../store/repo-store.ts';
 import type { FileFinding, IssueInput, Proposal } from '../state.ts';
 import type { IssueFacts, StackFrame } from './understand.ts';
+import { errorMessage } from '../../errors.ts';
 
 /**
  * Stage 4: what to change. With a strong model, a unified diff for the top files that is checked
@@ -441,8 +442,7 @@ function readAnswer(text: string, model: string | undefined): ModelAnswer {
 class BudgetExhausted extends Error {}
 
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return shorten(message.split('\n')[0], 160);
+  return shorten(errorMessage(error).split('\n')[0], 160);
 }
 
 async function modelProposal(
