@@ -1,12 +1,8 @@
 import type { FileEvidence, LocatedFile } from './stages/locate.ts';
 import type { FileFinding } from './state.ts';
+import { shorten } from './text.ts';
 
 const MAX_WHY = 160;
-
-function shorten(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
 
 /** The reasons a file ranked, strongest first, in words a maintainer can check. */
 export function reasonsFor(evidence: FileEvidence): string[] {

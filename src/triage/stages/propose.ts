@@ -7,6 +7,7 @@ import { sqlString, type RepoStore } from '../../store/repo-store.ts';
 import type { FileFinding, IssueInput, Proposal } from '../state.ts';
 import type { IssueFacts, StackFrame } from './understand.ts';
 import { errorMessage } from '../../errors.ts';
+import { shorten } from '../text.ts';
 
 /**
  * Stage 4: what to change. With a strong model, a unified diff for the top files that is checked
@@ -190,11 +191,6 @@ function pickSymbols(facts: IssueFacts, finding: FileFinding, chunks: ChunkInfo[
 }
 
 const span = (chunk: ChunkInfo) => chunk.end_line - chunk.start_line;
-
-function shorten(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
 
 /** `parse_coupon(code)`, `ShoppingCart.apply_discount(self, amount)`: the indexed name, with its parameters when the signature is short. */
 function displayName(chunk: ChunkInfo): string {

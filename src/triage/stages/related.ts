@@ -4,6 +4,7 @@ import type { HistoryRow, IssueRow } from '../../store/schema.ts';
 import { MAX_BODY_CHARS, issueTokens } from '../issues-file.ts';
 import type { Expert, FileFinding, RelatedItem } from '../state.ts';
 import type { IssueFacts } from './understand.ts';
+import { shorten } from '../text.ts';
 
 /**
  * Stage 3: earlier issues, pull requests and commits like this issue (a possible duplicate
@@ -463,11 +464,6 @@ function sharedWords(terms: string[], words: Map<string, string>): string[] {
     if (shown.length === 3) break;
   }
   return shown;
-}
-
-function shorten(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 interface Candidate {
