@@ -5,7 +5,7 @@ import { indexRepository, type IndexSummary } from '../index/indexer.ts';
 import type { JobContext, JobHandlers, JobQueue, QueuedJob } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import { existsSync } from 'node:fs';
-import { mirrorDir, syncRepository } from '../scm/github-clone.ts';
+import { htmlUrl, mirrorDir, syncRepository } from '../scm/github-clone.ts';
 import { RepoStore } from '../store/repo-store.ts';
 import type { CommentRow } from '../store/schema.ts';
 import { renderComment } from '../triage/comment.ts';
@@ -59,10 +59,6 @@ async function installationToken(octokit: InstallationOctokit): Promise<string> 
 async function defaultBranch(octokit: InstallationOctokit, target: { owner: string; repo: string }): Promise<string | undefined> {
   const { data } = (await octokit.request('GET /repos/{owner}/{repo}', target)) as { data: { default_branch?: string } };
   return data.default_branch;
-}
-
-function htmlBase(env: Env, fullName: string): string {
-  return env.gheHost ? `${env.gheProtocol}://${env.gheHost}/${fullName}` : `https://github.com/${fullName}`;
 }
 
 export function createWorkers(deps: WorkerDeps): JobHandlers {
@@ -217,7 +213,7 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
         issue: { repo: fullName, number: data.issue, title: issue.title, body: issue.body ?? '', guidance: data.command?.guidance },
         embedder: deps.models.embedder,
         chat: config.model ? deps.models.chat : undefined,
-        htmlBase: htmlBase(env, fullName),
+        htmlBase: htmlUrl({ owner, repo, gheHost: env.gheHost, gheProtocol: env.gheProtocol }),
         tokenBudget: env.runTokenBudget,
         settings: { duplicateThreshold: config.duplicate_threshold, excludePath: (path) => pathExcluded(config, path) },
         onProgress,

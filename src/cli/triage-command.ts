@@ -10,6 +10,7 @@ import type { TriageState } from '../triage/state.ts';
 import { triage } from '../triage/triage.ts';
 import { log } from '../log.ts';
 import { indexProgressBar } from './progress.ts';
+import { htmlUrl } from '../scm/github-clone.ts';
 
 export interface IssueText {
   title: string;
@@ -121,6 +122,8 @@ export function registerTriageCommand(program: Command): void {
         const models = modelsFromEnv(config.model, { offline: flags.offline });
         const issues = flags.issuesFile ? await loadIssuesFile(flags.issuesFile) : undefined;
         const chatty = !flags.json && process.stderr.isTTY;
+        // A GitHub `owner/name` makes the comment's file links real.
+        const githubRepo = /^([\w.-]+)\/([\w.-]+)$/.exec(flags.repo ?? '')?.slice(1);
         const bar = indexProgressBar(chatty);
         const outcome = await triage({
           repoPath,
@@ -136,7 +139,7 @@ export function registerTriageCommand(program: Command): void {
           chatModelId: models.chatModelId,
           questionTokenBudget: config.questionTokenBudget,
           tokenBudget: config.runTokenBudget,
-          htmlBase: flags.repo && /^[\w.-]+\/[\w.-]+$/.test(flags.repo) ? githubHtmlBase(flags.repo, config.gheHost, config.gheProtocol) : undefined,
+          htmlBase: githubRepo ? htmlUrl({ owner: githubRepo[0], repo: githubRepo[1], gheHost: config.gheHost, gheProtocol: config.gheProtocol }) : undefined,
           issues,
           fresh: flags.fresh,
           onIndexProgress: (p) => bar.update(p),
@@ -150,9 +153,4 @@ export function registerTriageCommand(program: Command): void {
         console.log(flags.json ? JSON.stringify(triageJson(outcome.state), null, 2) : renderComment(outcome.state));
       },
     );
-}
-
-/** `https://github.com/owner/name`, or the GitHub Enterprise host's equivalent. */
-export function githubHtmlBase(repo: string, gheHost?: string, gheProtocol: 'http' | 'https' = 'https'): string {
-  return gheHost ? `${gheProtocol}://${gheHost}/${repo}` : `https://github.com/${repo}`;
 }

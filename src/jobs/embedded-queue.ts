@@ -24,6 +24,7 @@ import {
   type ProcessOptions,
   type QueueOptions,
 } from './queue.ts';
+import { isAlive } from '../store/lock.ts';
 
 export interface EmbeddedQueueOptions extends QueueOptions {
   /** Where job files live, usually `$SCOUT_DATA_DIR/jobs`. One process owns a directory at a time. */
@@ -535,15 +536,6 @@ interface Owner {
   host: string;
   token: string;
   since: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function parseRecord(text: string): JobRecord {

@@ -100,6 +100,13 @@ export function apiBaseUrl(host: GitHubHost = {}): string {
   return `${protocol}://${hostname}/api/v3`;
 }
 
+/** The repository's web page, `https://github.com/<owner>/<repo>` (or the GHE equivalent): the base of permalinks. */
+export function htmlUrl(ref: RepoRef): string {
+  validateRef(ref);
+  const { protocol, hostname } = protocolAndHost(ref);
+  return `${protocol}://${hostname}/${ref.owner}/${ref.repo}`;
+}
+
 /** The repository's git URL without credentials (what the clone remembers as `origin`). */
 export function remoteUrl(ref: RepoRef): string {
   validateRef(ref);

@@ -15,7 +15,8 @@ interface LockOwner {
   startedAt: string;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this host with this pid is running (EPERM: it is, but not ours). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
