@@ -76,15 +76,20 @@ export function isOwnComment(comment: IssueComment, identity: Identity): boolean
   return isScoutComment(comment.body ?? '') && writtenByApp(comment, identity);
 }
 
-/** Every own comment on the issue, oldest first (comment ids only grow). */
-export async function listOwnComments(octokit: CommentOctokit, target: CommentTarget): Promise<IssueComment[]> {
+/** Every comment on the issue, all pages. */
+export async function listIssueComments(octokit: CommentOctokit, target: Pick<CommentTarget, 'owner' | 'repo' | 'issue_number'>): Promise<IssueComment[]> {
   const { owner, repo, issue_number } = target;
-  const comments = (await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+  return (await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
     owner,
     repo,
     issue_number,
     per_page: 100,
   })) as IssueComment[];
+}
+
+/** Every own comment on the issue, oldest first (comment ids only grow). */
+export async function listOwnComments(octokit: CommentOctokit, target: CommentTarget): Promise<IssueComment[]> {
+  const comments = await listIssueComments(octokit, target);
   return comments.filter((comment) => isOwnComment(comment, target)).sort((a, b) => a.id - b.id);
 }
 

@@ -4,6 +4,7 @@ import type { JobQueue, JobSpec } from '../jobs/queue.ts';
 import { parseCommand } from './commands.ts';
 import type { IndexJob, RecordJob, TriageJob } from './job-data.ts';
 import { triageJobId } from './job-data.ts';
+import { isBotUser } from './github-users.ts';
 
 /**
  * Webhook handlers: thin by design. They check the delivery is worth work, enqueue a job and
@@ -37,10 +38,6 @@ interface RepositoryLike {
   full_name: string;
   owner: { login: string };
   default_branch?: string;
-}
-
-function isBot(user: { type?: string; login?: string } | null | undefined): boolean {
-  return user?.type === 'Bot' || /\[bot\]$/i.test(user?.login ?? '');
 }
 
 export function registerHandlers(app: Probot, deps: HandlerDeps): void {
@@ -91,7 +88,7 @@ export function registerHandlers(app: Probot, deps: HandlerDeps): void {
     const issue = payload.issue;
     const installationId = payload.installation?.id;
     if (!installationId || 'pull_request' in issue && issue.pull_request) return;
-    if (isBot(issue.user)) return;
+    if (isBotUser(issue.user)) return;
     const repository = payload.repository as RepositoryLike;
     if (payload.action === 'edited') {
       const changes = (payload as { changes?: { title?: unknown; body?: unknown } }).changes ?? {};
@@ -106,7 +103,7 @@ export function registerHandlers(app: Probot, deps: HandlerDeps): void {
       ...(payload.action === 'edited' ? { previous: previousText(payload as { changes?: Record<string, { from?: string }> }, issue) } : {}),
     };
     await enqueue(context.id, {
-      id: triageJobId(repository.full_name, issue.number, `${issue.title}\0${issue.body ?? ''}`),
+      id: triageJobId(repository.full_name, issue.number, { title: issue.title, body: issue.body ?? '' }),
       name: 'triage',
       data,
       group: repository.full_name,
@@ -117,7 +114,7 @@ export function registerHandlers(app: Probot, deps: HandlerDeps): void {
   app.on('issue_comment.created', async (context) => {
     if (!fresh(context.id, context.name)) return;
     const { payload } = context;
-    if (isBot(payload.comment.user)) return;
+    if (isBotUser(payload.comment.user)) return;
     const command = parseCommand(payload.comment.body ?? '');
     const installationId = payload.installation?.id;
     if (!command || !installationId) return;

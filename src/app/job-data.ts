@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PermanentJobError } from '../jobs/queue.ts';
+import { issueTextHash } from '../triage/state.ts';
 
 /** What each job carries. Parsed on the way in: a job crossed a disk or Redis, and may predate a deploy. */
 
@@ -51,6 +51,6 @@ export function parseJob<T>(schema: z.ZodType<T>, data: unknown, name: string): 
 }
 
 /** One triage job per issue text: a redelivered `issues.opened` is a duplicate, an edit is not. */
-export function triageJobId(fullName: string, issue: number, text: string): string {
-  return `triage:${fullName}:${issue}:${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+export function triageJobId(fullName: string, issue: number, text: { title: string; body: string }): string {
+  return `triage:${fullName}:${issue}:${issueTextHash(text)}`;
 }

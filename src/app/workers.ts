@@ -13,12 +13,13 @@ import { runPipeline } from '../triage/pipeline.ts';
 import { understandIssue } from '../triage/stages/understand.ts';
 import type { TriageState } from '../triage/state.ts';
 import { canUseCommand, helpText, refusalText } from './commands.ts';
-import { upsertComment, type CommentOctokit } from './comment-upsert.ts';
+import { listIssueComments, upsertComment, type CommentOctokit } from './comment-upsert.ts';
 import { recordClosed, syncIssues } from './issue-sync.ts';
 import { indexJobSchema, parseJob, recordJobSchema, syncJobSchema, triageJobSchema, type TriageJob } from './job-data.ts';
 import { loadRepoConfig } from './repo-config-loader.ts';
 import { materialChange } from './text-change.ts';
 import { httpStatus } from '../errors.ts';
+import { isBotUser } from './github-users.ts';
 
 /**
  * The work behind the webhooks: clone or fetch, index, sync issues, triage and comment. Runs in
@@ -41,6 +42,9 @@ export interface WorkerDeps {
   botLogin?: string;
   logger: Logger;
 }
+
+/** The fields of a REST issue the triage job reads. */
+type IssueData = { title: string; body?: string | null; user?: { login?: string; type?: string } | null; labels?: Array<string | { name?: string }>; pull_request?: unknown; state?: string };
 
 const REFUSAL_MARKER = '<!-- repo-scout:refusal -->';
 const HELP_MARKER = '<!-- repo-scout:help -->';
@@ -137,10 +141,9 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
     const logger = ctx.log.child({ repo: fullName, issue: data.issue });
     const octokit = await deps.auth(data.installationId);
     const target = { owner, repo, issue_number: data.issue };
-    type Issue = { title: string; body?: string | null; user?: { login?: string; type?: string } | null; labels?: Array<string | { name?: string }>; pull_request?: unknown; state?: string };
-    let issue: Issue;
+    let issue: IssueData;
     try {
-      ({ data: issue } = (await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', target)) as { data: Issue });
+      ({ data: issue } = (await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', target)) as { data: IssueData });
     } catch (error) {
       const status = httpStatus(error);
       // Deleted, transferred or no longer visible to the app: nothing to triage, and retrying cannot help.
@@ -160,7 +163,7 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
       if (command.kind === 'help') return postReply(octokit, target, `${helpText(config)}\n${HELP_MARKER}`, logger);
       if (issue.pull_request) return postReply(octokit, target, `repo-scout triages issues, not pull requests.\n${HELP_MARKER}`, logger);
     } else {
-      const skip = skipReason(data, issue, config, author);
+      const skip = skipReason(data, issue, config);
       if (skip) {
         logger.info({ reason: skip }, 'triage skipped');
         return { skipped: skip };
@@ -230,12 +233,11 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
 
 function skipReason(
   data: TriageJob,
-  issue: { title: string; body?: string | null; user?: { login?: string; type?: string } | null; labels?: Array<string | { name?: string }>; pull_request?: unknown; state?: string },
+  issue: IssueData,
   config: RepoConfig,
-  author: string,
 ): string | undefined {
   if (issue.pull_request) return 'pull request';
-  if (issue.user?.type === 'Bot' || /\[bot\]$/i.test(author)) return 'bot author';
+  if (isBotUser(issue.user)) return 'bot author';
   if (issue.state === 'closed') return 'closed';
   const labels = (issue.labels ?? []).map((label) => (typeof label === 'string' ? label : (label.name ?? '')).toLowerCase());
   const skipLabels = new Set(config.skip_labels.map((label) => label.toLowerCase()));
@@ -262,15 +264,8 @@ async function hasIndex(lancedbUri: string, fullName: string): Promise<boolean> 
 
 type IssueTarget = { owner: string; repo: string; issue_number: number };
 
-async function listComments(octokit: InstallationOctokit, target: IssueTarget): Promise<Array<{ body?: string; user?: { login?: string; type?: string } | null }>> {
-  return (await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...target, per_page: 100 })) as Array<{
-    body?: string;
-    user?: { login?: string; type?: string } | null;
-  }>;
-}
-
 async function othersReplied(octokit: InstallationOctokit, target: IssueTarget, author: string, botLogin?: string): Promise<boolean> {
-  const comments = await listComments(octokit, target);
+  const comments = await listIssueComments(octokit, target);
   return comments.some((comment) => {
     const login = comment.user?.login ?? '';
     return login !== author && login !== botLogin && comment.user?.type !== 'Bot';
@@ -279,7 +274,7 @@ async function othersReplied(octokit: InstallationOctokit, target: IssueTarget, 
 
 /** A stranger's `/scout` gets one short, polite answer per issue, never more. */
 async function refuseOnce(octokit: InstallationOctokit, target: IssueTarget, username: string, config: RepoConfig, logger: Logger): Promise<unknown> {
-  const comments = await listComments(octokit, target);
+  const comments = await listIssueComments(octokit, target);
   if (comments.some((comment) => comment.body?.includes(REFUSAL_MARKER) && comment.user?.type === 'Bot')) {
     logger.info({ user: username }, 'command refused again; already answered on this issue');
     return { refused: username, answered: false };

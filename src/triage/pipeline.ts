@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Embedder } from '../ai/embedder.ts';
 import { TokenBudget, type ChatModel } from '../ai/llm.ts';
 import { log as rootLog, type Logger } from '../log.ts';
@@ -9,7 +8,7 @@ import { locateFiles } from './stages/locate.ts';
 import { proposeChange } from './stages/propose.ts';
 import { findExperts, findRelated } from './stages/related.ts';
 import { understandIssue, type IssueFacts } from './stages/understand.ts';
-import { emptyStages, STAGES, type IssueInput, type StageName, type StageRecord, type TriageState } from './state.ts';
+import { emptyStages, issueTextHash, STAGES, type IssueInput, type StageName, type StageRecord, type TriageState } from './state.ts';
 import { errorMessage } from '../errors.ts';
 
 /**
@@ -110,10 +109,6 @@ export interface PipelineResult {
 }
 
 export const DEFAULT_RUN_TOKEN_BUDGET = 60_000;
-
-export function issueTextHash(issue: IssueInput): string {
-  return createHash('sha256').update(`${issue.title}\0${issue.body}\0${issue.guidance ?? ''}`).digest('hex').slice(0, 16);
-}
 
 /** A run is one issue text on one indexed commit: a new text or a new index starts over. */
 export function runKey(issue: IssueInput, textHash: string, commit: string): string {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * What one triage run knows about an issue, stage by stage. The pipeline checkpoints it, the
  * comment renders it (and carries it in a hidden marker), `scout triage --json` prints it.
@@ -114,4 +116,9 @@ export interface TriageState {
 
 export function emptyStages(): Record<StageName, StageRecord> {
   return { understand: { status: 'pending' }, locate: { status: 'pending' }, related: { status: 'pending' }, propose: { status: 'pending' } };
+}
+
+/** Identifies an issue's text (title, body and `/scout` guidance): a changed text is a new triage. */
+export function issueTextHash(issue: Pick<IssueInput, 'title' | 'body' | 'guidance'>): string {
+  return createHash('sha256').update(`${issue.title}\0${issue.body}\0${issue.guidance ?? ''}`).digest('hex').slice(0, 16);
 }
