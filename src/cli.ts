@@ -12,6 +12,7 @@ import { log } from './log.ts';
 import { indexProgressBar } from './cli/progress.ts';
 import { registerDemoCommand } from './cli/demo-command.ts';
 import { registerTriageCommand } from './cli/triage-command.ts';
+import { storageFor } from './cli/storage.ts';
 
 function peakRssMb(): number {
   // maxRSS is in kilobytes on Linux.
@@ -53,8 +54,7 @@ export function buildProgram(): Command {
     .option('--json', 'print a JSON summary')
     .action(async (repoPath: string, flags: { commit: string; dataDir?: string; repo?: string; full?: boolean; offline?: boolean; history?: number; json?: boolean }) => {
       const config = env();
-      const dataDir = flags.dataDir ?? config.dataDir;
-      const lancedbUri = flags.dataDir ? `${dataDir}/lancedb` : config.lancedbUri;
+      const { dataDir, lancedbUri } = storageFor(flags.dataDir, config);
       const models = modelsFromEnv(config.model, { offline: flags.offline });
       const bar = indexProgressBar(!flags.json && process.stderr.isTTY);
       try {

@@ -11,6 +11,7 @@ import { triage } from '../triage/triage.ts';
 import { log } from '../log.ts';
 import { indexProgressBar } from './progress.ts';
 import { htmlUrl } from '../scm/github-clone.ts';
+import { storageFor } from './storage.ts';
 
 export interface IssueText {
   title: string;
@@ -117,8 +118,7 @@ export function registerTriageCommand(program: Command): void {
         quietLogs();
         const issue = flags.issueFile ? await readIssueFile(flags.issueFile) : { title: flags.title!.trim(), body: flags.body };
         const config = env();
-        const dataDir = flags.dataDir ?? config.dataDir;
-        const lancedbUri = flags.dataDir ? `${dataDir}/lancedb` : config.lancedbUri;
+        const { dataDir, lancedbUri } = storageFor(flags.dataDir, config);
         const models = modelsFromEnv(config.model, { offline: flags.offline });
         const issues = flags.issuesFile ? await loadIssuesFile(flags.issuesFile) : undefined;
         const chatty = !flags.json && process.stderr.isTTY;
