@@ -15,6 +15,7 @@ import type { TriageState } from '../../src/triage/state.ts';
 import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
 import { examplePayload, GitHubWorld, INSTALLATION_ID, TOKEN } from '../helpers/github-world.ts';
 import { countKeys, deleteKeys, redisReachable, REDIS_URL } from '../jobs/fixtures/harness.ts';
+import { SHOP_FILES } from '../fixtures/shop.ts';
 
 /**
  * The app as users meet it: `npm start` in its own process, a stand-in GitHub on 127.0.0.1 (REST +
@@ -25,37 +26,8 @@ const SECRET = 'e2e-webhook-secret';
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-export const SHOP_FILES: Record<string, string> = {
-  'shop/__init__.py': '',
-  'shop/pricing.py': `"""Cart totals."""
-from .coupons import parse_coupon
-
-
-def cart_total(items, coupon_code=None):
-    """Sum the prices of the items, minus a coupon."""
-    total = sum(item.price for item in items)
-    if coupon_code:
-        total -= parse_coupon(coupon_code).amount
-    return total
-`,
-  'shop/coupons.py': `class Coupon:
-    def __init__(self, code, amount):
-        self.code = code
-        self.amount = amount
-
-
-def parse_coupon(code):
-    """Turn a coupon code such as SAVE10 into a Coupon."""
-    if not code.isalnum():
-        raise ValueError("Coupon codes may only contain letters and digits")
-    return Coupon(code, int(code[4:] or 0))
-`,
-  'shop/shipping.py': `def shipping_cost(weight_kg, country):
-    """Postage for a parcel: flat rate at home, by weight abroad."""
-    if country == "home":
-        return 5
-    return 5 + 2 * weight_kg
-`,
+const E2E_FILES: Record<string, string> = {
+  ...SHOP_FILES,
   'README.md': '# Shop\n\nA tiny shop.\n',
 };
 
@@ -185,8 +157,8 @@ describe('the GitHub App end to end (embedded queue)', () => {
 
   beforeAll(async () => {
     repo = await makeRepo([
-      { files: SHOP_FILES, message: 'Add the shop', author: { name: 'Ada Lovelace', email: 'ada@example.com' } },
-      { files: { 'shop/pricing.py': `${SHOP_FILES['shop/pricing.py']}\n# totals are in dollars\n` }, message: 'Document totals (#3)', author: { name: 'Ada Lovelace', email: 'ada@example.com' } },
+      { files: E2E_FILES, message: 'Add the shop', author: { name: 'Ada Lovelace', email: 'ada@example.com' } },
+      { files: { 'shop/pricing.py': `${E2E_FILES['shop/pricing.py']}\n# totals are in dollars\n` }, message: 'Document totals (#3)', author: { name: 'Ada Lovelace', email: 'ada@example.com' } },
     ]);
     world = new GitHubWorld();
     world.roles.set('maintainer', 'write');
@@ -398,7 +370,7 @@ describe.skipIf(!(await redisReachable(REDIS_URL)))('the GitHub App end to end o
   const workers: AppProcess[] = [];
 
   beforeAll(async () => {
-    repo = await makeRepo([{ files: SHOP_FILES, message: 'Add the shop', author: { name: 'Ada Lovelace', email: 'ada@example.com' } }]);
+    repo = await makeRepo([{ files: E2E_FILES, message: 'Add the shop', author: { name: 'Ada Lovelace', email: 'ada@example.com' } }]);
     world = new GitHubWorld();
     await world.start(repo.dir);
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'scout-e2e-redis-'));

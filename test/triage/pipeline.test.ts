@@ -11,40 +11,12 @@ import type { TriageState } from '../../src/triage/state.ts';
 import { triage } from '../../src/triage/triage.ts';
 import { FakeOpenAI } from '../helpers/fake-openai.ts';
 import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
+import { SHOP_FILES } from '../fixtures/shop.ts';
 
 const ADA = { name: 'Ada Lovelace', email: 'ada@example.com' };
 
 const files: Record<string, string> = {
-  'shop/__init__.py': '',
-  'shop/pricing.py': `"""Cart totals."""
-from .coupons import parse_coupon
-
-
-def cart_total(items, coupon_code=None):
-    """Sum the prices of the items, minus a coupon."""
-    total = sum(item.price for item in items)
-    if coupon_code:
-        total -= parse_coupon(coupon_code).amount
-    return total
-`,
-  'shop/coupons.py': `class Coupon:
-    def __init__(self, code, amount):
-        self.code = code
-        self.amount = amount
-
-
-def parse_coupon(code):
-    """Turn a coupon code such as SAVE10 into a Coupon."""
-    if not code.isalnum():
-        raise ValueError("Coupon codes may only contain letters and digits")
-    return Coupon(code, int(code[4:] or 0))
-`,
-  'shop/shipping.py': `def shipping_cost(weight_kg, country):
-    """Postage for a parcel: flat rate at home, by weight abroad."""
-    if country == "home":
-        return 5
-    return 5 + 2 * weight_kg
-`,
+  ...SHOP_FILES,
   'tests/test_pricing.py': `from shop.pricing import cart_total
 
 
