@@ -161,35 +161,35 @@ function messageOf(error: unknown): string {
 interface RunContext {
   options: PipelineOptions;
   stages: StageImplementations;
-  state: TriageState;
-  facts: IssueFacts | undefined;
+  /** What is saved after every stage; stages fold their output into it. */
+  checkpoint: Checkpoint;
   budget: TokenBudget;
   settings: PipelineSettings;
   logger: Logger;
 }
 
-/** Runs one stage, folding its output into the state; a failure is recorded, never thrown. */
-async function runStage(stage: StageName, run: RunContext, setFacts: (facts: IssueFacts) => void): Promise<StageRecord> {
+/** Runs one stage, folding its output into the checkpoint; a failure is recorded, never thrown. */
+async function runStage(stage: StageName, run: RunContext): Promise<StageRecord> {
   const started = performance.now();
   const spentBefore = run.budget.spent;
   let record: StageRecord;
   try {
     if (stage === 'understand') {
-      setFacts(await run.stages.understand(run.options.issue));
+      run.checkpoint.facts = await run.stages.understand(run.options.issue);
     } else {
       const context: StageContext = {
         store: run.options.store,
         repoPath: run.options.repoPath,
         issue: run.options.issue,
-        state: run.state,
-        facts: run.facts!,
+        state: run.checkpoint.state,
+        facts: run.checkpoint.facts!,
         embedder: run.options.embedder,
         chat: run.options.chat,
         budget: run.budget,
         settings: run.settings,
         logger: run.logger.child({ stage }),
       };
-      Object.assign(run.state, await run.stages[stage](context));
+      Object.assign(run.checkpoint.state, await run.stages[stage](context));
     }
     record = { status: 'done' };
   } catch (error) {
@@ -216,13 +216,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     issue: options.issue.number,
     commit: options.commit,
     textHash,
-    htmlBase: options.htmlBase,
     stages: emptyStages(),
     tokens: 0,
   };
   if (options.htmlBase) state.htmlBase = options.htmlBase;
-  let facts = saved?.facts;
+  const checkpoint: Checkpoint = { state, facts: saved?.facts };
   const budget = new TokenBudget(Math.max(0, (options.tokenBudget ?? DEFAULT_RUN_TOKEN_BUDGET) - state.tokens));
+  const run: RunContext = { options, stages, checkpoint, budget, settings, logger };
   const reused: StageName[] = [];
   const ran: StageName[] = [];
 
@@ -233,15 +233,15 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       reused.push(stage);
       continue;
     }
-    const missing = missingInput(stage, state, facts);
+    const missing = missingInput(stage, state, checkpoint.facts);
     if (missing) {
       state.stages[stage] = { status: 'skipped', error: missing };
     } else {
       ran.push(stage);
-      state.stages[stage] = await runStage(stage, { options, stages, state, facts, budget, settings, logger }, (value) => (facts = value));
+      state.stages[stage] = await runStage(stage, run);
       state.tokens += state.stages[stage].tokens ?? 0;
     }
-    await saveCheckpoint(options.store, key, { state, facts });
+    await saveCheckpoint(options.store, key, checkpoint);
     logger.debug({ stage, status: state.stages[stage].status, ms: state.stages[stage].ms }, 'triage stage finished');
     await options.onProgress?.(structuredClone(state));
   }
