@@ -90,14 +90,10 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
     return { summary, gitDir: synced.gitDir };
   }
 
-  async function syncIfNeverSynced(data: { installationId: number; owner: string; repo: string }, commit: string): Promise<void> {
+  /** After a first index, the repository's past issues and pull requests are synced (a job of its own). */
+  async function syncIfNeverSynced(store: RepoStore, data: { installationId: number; owner: string; repo: string }, commit: string): Promise<void> {
     const fullName = `${data.owner}/${data.repo}`;
-    const store = await RepoStore.open(env.lancedbUri, fullName);
-    try {
-      if ((await store.countRecords('issues')) > 0) return;
-    } finally {
-      store.close();
-    }
+    if ((await store.countRecords('issues')) > 0) return;
     await deps.queue.add({ id: `sync:${fullName}:${commit}`, name: 'sync', data: { installationId: data.installationId, owner: data.owner, repo: data.repo }, group: fullName });
   }
 
@@ -105,32 +101,22 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
     const data = parseJob(indexJobSchema, job.data, 'index');
     const octokit = await deps.auth(data.installationId);
     const { summary } = await ensureIndexed(octokit, data, ctx.log);
-    await syncIfNeverSynced(data, summary.commit);
+    await RepoStore.using(env.lancedbUri, summary.repo, (store) => syncIfNeverSynced(store, data, summary.commit));
     return { commit: summary.commit, files: summary.files, incremental: summary.incremental, ms: summary.ms };
   }
 
   async function sync(job: QueuedJob, ctx: JobContext): Promise<unknown> {
     const data = parseJob(syncJobSchema, job.data, 'sync');
     const octokit = await deps.auth(data.installationId);
-    const store = await RepoStore.open(env.lancedbUri, `${data.owner}/${data.repo}`);
-    try {
-      return await syncIssues(octokit, { owner: data.owner, repo: data.repo, store, logger: ctx.log });
-    } finally {
-      store.close();
-    }
+    return RepoStore.using(env.lancedbUri, `${data.owner}/${data.repo}`, (store) => syncIssues(octokit, { owner: data.owner, repo: data.repo, store, logger: ctx.log }));
   }
 
   async function record(job: QueuedJob, ctx: JobContext): Promise<unknown> {
     const data = parseJob(recordJobSchema, job.data, 'record');
     const octokit = await deps.auth(data.installationId);
-    const store = await RepoStore.open(env.lancedbUri, `${data.owner}/${data.repo}`);
-    try {
-      const { data: item } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { owner: data.owner, repo: data.repo, issue_number: data.number });
-      await recordClosed(octokit, { owner: data.owner, repo: data.repo, store, item: item as never, logger: ctx.log });
-      return { recorded: data.number };
-    } finally {
-      store.close();
-    }
+    const { data: item } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { owner: data.owner, repo: data.repo, issue_number: data.number });
+    await RepoStore.using(env.lancedbUri, `${data.owner}/${data.repo}`, (store) => recordClosed(octokit, { owner: data.owner, repo: data.repo, store, item: item as never, logger: ctx.log }));
+    return { recorded: data.number };
   }
 
   async function triage(job: QueuedJob, ctx: JobContext): Promise<unknown> {
@@ -174,18 +160,23 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
       }
     }
 
-    const fresh = await ensureIndexed(octokit, { owner, repo }, logger).catch(async (error: unknown) => {
-      // Fetching or indexing failed (GitHub down, a push mid-flight): an existing index still answers.
-      const gitDir = mirrorDir(env.dataDir, { owner, repo });
-      if (!(await hasIndex(env.lancedbUri, fullName)) || !existsSync(gitDir)) throw error;
-      logger.warn({ err: error }, 'could not bring the index up to date; triaging with the last complete index');
-      return { summary: undefined, gitDir };
-    });
-    if (fresh.summary) await syncIfNeverSynced(data, fresh.summary.commit);
-    const store = await RepoStore.open(env.lancedbUri, fullName);
+    let indexed: { summary?: IndexSummary; gitDir: string };
+    let indexError: unknown;
     try {
+      indexed = await ensureIndexed(octokit, { owner, repo }, logger);
+    } catch (error) {
+      indexError = error;
+      indexed = { gitDir: mirrorDir(env.dataDir, { owner, repo }) };
+    }
+    return RepoStore.using(env.lancedbUri, fullName, async (store) => {
       const meta = await store.readMeta();
+      if (indexError !== undefined) {
+        // Fetching or indexing failed (GitHub down, a push mid-flight): an existing index still answers.
+        if (!meta || !existsSync(indexed.gitDir)) throw indexError;
+        logger.warn({ err: indexError }, 'could not bring the index up to date; triaging with the last complete index');
+      }
       if (!meta) throw new Error(`${fullName} has no index yet.`);
+      if (indexed.summary) await syncIfNeverSynced(store, data, indexed.summary.commit);
       await store.pinTo(meta);
       const [existing] = await store.recordsWithKeys<CommentRow>('comments', [`issue:${data.issue}`]);
       let commentId = existing?.comment_id;
@@ -211,7 +202,7 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
       };
       const { state } = await runPipeline({
         store,
-        repoPath: fresh.gitDir,
+        repoPath: indexed.gitDir,
         commit: meta.indexedCommit,
         issue: { repo: fullName, number: data.issue, title: issue.title, body: issue.body ?? '', guidance: data.command?.guidance },
         embedder: deps.models.embedder,
@@ -223,9 +214,7 @@ export function createWorkers(deps: WorkerDeps): JobHandlers {
         logger,
       });
       return { confidence: state.confidence, commented: commentId !== undefined, stages: Object.fromEntries(Object.entries(state.stages).map(([name, s]) => [name, s.status])) };
-    } finally {
-      store.close();
-    }
+    });
   }
 
   return { index, sync, record, triage };
@@ -251,15 +240,6 @@ function skipReason(
     if (data.previous && !materialChange(data.previous, { title: issue.title, body: issue.body ?? '' })) return 'edit not material';
   }
   return undefined;
-}
-
-async function hasIndex(lancedbUri: string, fullName: string): Promise<boolean> {
-  const store = await RepoStore.open(lancedbUri, fullName);
-  try {
-    return (await store.readMeta()) !== undefined;
-  } finally {
-    store.close();
-  }
 }
 
 type IssueTarget = { owner: string; repo: string; issue_number: number };

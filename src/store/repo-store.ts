@@ -81,6 +81,16 @@ export class RepoStore {
     return new RepoStore(repoId, uri, db);
   }
 
+  /** Opens a repository's store for the length of `work`, and closes it however `work` ends. */
+  static async using<T>(lancedbUri: string, repoId: string, work: (store: RepoStore) => Promise<T>): Promise<T> {
+    const store = await RepoStore.open(lancedbUri, repoId);
+    try {
+      return await work(store);
+    } finally {
+      store.close();
+    }
+  }
+
   close(): void {
     for (const table of this.tables.values()) table.close();
     this.tables.clear();

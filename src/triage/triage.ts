@@ -59,8 +59,7 @@ export async function triage(options: TriageOptions): Promise<TriageOutcome> {
     logger: options.logger,
   });
   options.onIndexed?.(index);
-  const store = await RepoStore.open(options.lancedbUri, index.repo);
-  try {
+  return RepoStore.using(options.lancedbUri, index.repo, async (store) => {
     const meta = await store.readMeta();
     if (meta) await store.pinTo(meta);
     if (options.issues?.length) await store.upsertRecords('issues', options.issues);
@@ -80,7 +79,5 @@ export async function triage(options: TriageOptions): Promise<TriageOutcome> {
       logger: options.logger,
     });
     return { ...result, index };
-  } finally {
-    store.close();
-  }
+  });
 }
