@@ -6,7 +6,7 @@ import { formatBenchReport } from './bench/format-report.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { ConfigError, ScoutError } from './errors.ts';
 import { loadDataset } from './eval/dataset.ts';
-import { findRepoDir, formatReport, runEval, type EvalReport } from './eval/runner.ts';
+import { findRepoDir, formatReport, relocateEval, runEval, type EvalReport } from './eval/runner.ts';
 import { indexRepository, type IndexSummary } from './index/indexer.ts';
 import { log } from './log.ts';
 import { indexProgressBar } from './cli/progress.ts';
@@ -129,19 +129,37 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write the JSON report here')
     .option('--model', 'use the configured model (default: offline)')
     .option('--signals', "keep each signal's ranking per row in the JSON report (for tuning)")
-    .action(async (flags: { dataset?: string; from?: string; repos?: string; repo?: string[]; limit?: number; instances?: string; dataDir: string; out?: string; model?: boolean; signals?: boolean }) => {
+    .option('--relocate <report.json>', "re-run locate alone on an earlier report's rows, each against the index version it used (same --data-dir; for tuning)")
+    .action(async (flags: { dataset?: string; from?: string; relocate?: string; repos?: string; repo?: string[]; limit?: number; instances?: string; dataDir: string; out?: string; model?: boolean; signals?: boolean }) => {
       if (flags.from) {
         console.log(formatReport(JSON.parse(await readFile(flags.from, 'utf8')) as EvalReport));
         return;
       }
       if (!flags.dataset) throw new ConfigError('Say which dataset to run: --dataset F.jsonl (or --from report.json to print an earlier report).');
-      const config = env();
       let rows = await loadDataset(flags.dataset);
       if (flags.instances) {
         const wanted = new Set(flags.instances.split(',').map((id) => id.trim()).filter(Boolean));
         rows = rows.filter((row) => wanted.has(row.instance_id));
       }
       if (flags.limit) rows = rows.slice(0, flags.limit);
+      const config = env();
+      const models = modelsFromEnv(config.model, { offline: !flags.model });
+      const bar = indexProgressBar(process.stderr.isTTY);
+      const finish = async (report: EvalReport) => {
+        bar.stop();
+        console.log(formatReport(report));
+        if (flags.out) {
+          await writeFile(flags.out, `${JSON.stringify(report, null, 2)}\n`);
+          console.log(`\nReport written to ${flags.out}`);
+        }
+      };
+      if (flags.relocate) {
+        const previous = JSON.parse(await readFile(flags.relocate, 'utf8')) as EvalReport;
+        const wanted = new Set(rows.map((row) => row.instance_id));
+        previous.rows = previous.rows.filter((row) => wanted.has(row.instance_id));
+        await finish(await relocateEval({ rows, previous, dataDir: flags.dataDir, embedder: models.embedder, debugSignals: flags.signals, chat: models.chat, onRow: (done, total) => bar.update({ phase: 'eval', done, total }) }));
+        return;
+      }
       if (!flags.repos && !flags.repo?.length) throw new ConfigError('Say where the repositories are: --repos DIR or --repo owner/name=GITDIR.');
       const repoDirs = new Map<string, string>();
       for (const name of new Set(rows.map((row) => row.repo))) {
@@ -153,8 +171,6 @@ export function buildProgram(): Command {
         if (!name || !dir) throw new ConfigError(`--repo ${spec}: expected owner/name=GITDIR`);
         repoDirs.set(name, dir);
       }
-      const models = modelsFromEnv(config.model, { offline: !flags.model });
-      const bar = indexProgressBar(process.stderr.isTTY);
       const report = await runEval({
         rows,
         repoDirs,
@@ -166,12 +182,7 @@ export function buildProgram(): Command {
         chat: models.chat,
         onRow: (done, total) => bar.update({ phase: 'eval', done, total }),
       });
-      bar.stop();
-      console.log(formatReport(report));
-      if (flags.out) {
-        await writeFile(flags.out, `${JSON.stringify(report, null, 2)}\n`);
-        console.log(`\nReport written to ${flags.out}`);
-      }
+      await finish(report);
     });
 
   registerTriageCommand(program);

@@ -8,7 +8,7 @@ import { tokenize } from '../index/tokenize.ts';
 import type { WalkLimits } from '../index/types.ts';
 import { log } from '../log.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
-import { RepoStore } from '../store/repo-store.ts';
+import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
 import { fileTextIndex, locateFiles, type LocateResult, type SignalWeights } from '../triage/stages/locate.ts';
 import { understandIssue } from '../triage/stages/understand.ts';
 import { goldFiles, type EvalRow } from './dataset.ts';
@@ -38,6 +38,8 @@ export interface EvalRowResult {
   baseline: string[];
   locateMs: number;
   signals?: LocateResult['signals'];
+  /** The index version the row was located against (LanceDB keeps it), so `--relocate` can re-run locate alone. */
+  index?: Pick<IndexMeta, 'indexedCommit' | 'tableVersions'>;
 }
 
 export interface RepoReport {
@@ -79,6 +81,87 @@ async function commitTime(repo: GitRepo, sha: string): Promise<number | undefine
   } catch {
     return undefined;
   }
+}
+
+/** Locates one row against the index version `pick` chooses, with the BM25 baseline on the same version. */
+async function locateRow(
+  options: Pick<EvalOptions, 'dataDir' | 'embedder' | 'weights' | 'debugSignals' | 'chat'>,
+  row: EvalRow,
+  gold: string[],
+  pick: (store: RepoStore) => Promise<Pick<IndexMeta, 'indexedCommit' | 'tableVersions'> | undefined>,
+): Promise<EvalRowResult> {
+  const store = await RepoStore.open(path.join(options.dataDir, 'lancedb'), `eval/${row.repo}`);
+  try {
+    const meta = await pick(store);
+    if (meta) await store.pinTo(meta as IndexMeta);
+    const [title, ...rest] = row.problem_statement.split('\n');
+    const embedder = options.embedder ?? new HashingEmbedder();
+    const started = performance.now();
+    const located = await locateFiles({ store, embedder, facts: understandIssue(title, rest.join('\n')), weights: options.weights, debugSignals: options.debugSignals, chat: options.chat });
+    const locateMs = performance.now() - started;
+    const baselineRows = (await fileTextIndex(store)).search(tokenize(row.problem_statement), 20).map((hit) => ({ path: hit.id }));
+    return {
+      instance_id: row.instance_id,
+      repo: row.repo,
+      gold,
+      scout: located.files.slice(0, 20).map((f) => f.path),
+      baseline: baselineRows.map((r) => r.path),
+      locateMs: Math.round(locateMs),
+      signals: located.signals,
+      index: meta ? { indexedCommit: meta.indexedCommit, tableVersions: meta.tableVersions } : undefined,
+    };
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Re-runs locate alone over the rows of an earlier report, each against the index version it was
+ * located on then (for tuning: no indexing, same answers as the full run for unchanged code).
+ */
+export async function relocateEval(options: Omit<EvalOptions, 'repoDirs' | 'limits' | 'historyCommits'> & { previous: EvalReport }): Promise<EvalReport> {
+  const byId = new Map(options.rows.map((row) => [row.instance_id, row]));
+  const results: EvalRowResult[] = [];
+  const skipped = new Map<string, Array<{ instance_id: string; reason: string }>>();
+  let done = 0;
+  for (const earlier of options.previous.rows) {
+    const row = byId.get(earlier.instance_id);
+    options.onRow?.(done, options.previous.rows.length, row ?? ({ instance_id: earlier.instance_id } as EvalRow));
+    done += 1;
+    if (!row) continue;
+    if (!earlier.index) {
+      skipped.set(row.repo, [...(skipped.get(row.repo) ?? []), { instance_id: row.instance_id, reason: 'the earlier report does not record its index version' }]);
+      continue;
+    }
+    results.push(await locateRow(options, row, earlier.gold, async () => earlier.index));
+  }
+  const repos: RepoReport[] = [...new Set(options.previous.rows.map((r) => r.repo))].map((repo) => {
+    const mine = results.filter((r) => r.repo === repo);
+    const before = options.previous.repos.find((r) => r.repo === repo);
+    return {
+      repo,
+      rows: mine.length,
+      skipped: [...(before?.skipped ?? []), ...(skipped.get(repo) ?? [])],
+      scout: computeMetrics(mine.map((r) => ({ gold: r.gold, ranked: r.scout }))),
+      baseline: computeMetrics(mine.map((r) => ({ gold: r.gold, ranked: r.baseline }))),
+      indexFullMs: before?.indexFullMs,
+      indexIncrementalMs: before?.indexIncrementalMs ?? [],
+    };
+  });
+  return { overall: summarise(results, repos), repos, rows: results };
+}
+
+function summarise(results: EvalRowResult[], reports: RepoReport[]): EvalReport['overall'] {
+  const locateTimes = results.map((r) => r.locateMs);
+  return {
+    scout: computeMetrics(results.map((r) => ({ gold: r.gold, ranked: r.scout }))),
+    baseline: computeMetrics(results.map((r) => ({ gold: r.gold, ranked: r.baseline }))),
+    rows: results.length,
+    skipped: reports.reduce((sum, r) => sum + r.skipped.length, 0),
+    locateP50Ms: percentile(locateTimes, 50),
+    locateP95Ms: percentile(locateTimes, 95),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }
 
 /**
@@ -149,48 +232,15 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         report.skipped.push({ instance_id: row.instance_id, reason: 'no gold file exists at the base commit' });
         continue;
       }
-      const store = await RepoStore.open(path.join(options.dataDir, 'lancedb'), `eval/${repoName}`);
-      try {
-        const meta = await store.readMeta();
-        if (meta) await store.pinTo(meta);
-        const [title, ...rest] = row.problem_statement.split('\n');
-        const started = performance.now();
-        const located = await locateFiles({ store, embedder, facts: understandIssue(title, rest.join('\n')), weights: options.weights, debugSignals: options.debugSignals, chat: options.chat });
-        const locateMs = performance.now() - started;
-        const baselineRows = (await fileTextIndex(store)).search(tokenize(row.problem_statement), 20).map((hit) => ({ path: hit.id }));
-        const result: EvalRowResult = {
-          instance_id: row.instance_id,
-          repo: repoName,
-          gold,
-          scout: located.files.slice(0, 20).map((f) => f.path),
-          baseline: baselineRows.map((r) => r.path),
-          locateMs: Math.round(locateMs),
-          signals: located.signals,
-        };
-        repoResults.push(result);
-        results.push(result);
-      } finally {
-        store.close();
-      }
+      const result = await locateRow({ ...options, embedder }, row, gold, async (store) => store.readMeta());
+      repoResults.push(result);
+      results.push(result);
     }
     report.rows = repoResults.length;
     report.scout = computeMetrics(repoResults.map((r) => ({ gold: r.gold, ranked: r.scout })));
     report.baseline = computeMetrics(repoResults.map((r) => ({ gold: r.gold, ranked: r.baseline })));
   }
-  const locateTimes = results.map((r) => r.locateMs);
-  return {
-    overall: {
-      scout: computeMetrics(results.map((r) => ({ gold: r.gold, ranked: r.scout }))),
-      baseline: computeMetrics(results.map((r) => ({ gold: r.gold, ranked: r.baseline }))),
-      rows: results.length,
-      skipped: reports.reduce((sum, r) => sum + r.skipped.length, 0),
-      locateP50Ms: percentile(locateTimes, 50),
-      locateP95Ms: percentile(locateTimes, 95),
-      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    },
-    repos: reports,
-    rows: results,
-  };
+  return { overall: summarise(results, reports), repos: reports, rows: results };
 }
 
 const fmt = (value: number) => value.toFixed(1);
