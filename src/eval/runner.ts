@@ -38,6 +38,7 @@ export interface EvalRowResult {
   baseline: string[];
   locateMs: number;
   signals?: LocateResult['signals'];
+  demotions?: LocateResult['demotions'];
   /** The index version the row was located against (LanceDB keeps it), so `--relocate` can re-run locate alone. */
   index?: Pick<IndexMeta, 'indexedCommit' | 'tableVersions'>;
 }
@@ -108,6 +109,7 @@ async function locateRow(
       baseline: baselineRows.map((r) => r.path),
       locateMs: Math.round(locateMs),
       signals: located.signals,
+      demotions: located.demotions,
       index: meta ? { indexedCommit: meta.indexedCommit, tableVersions: meta.tableVersions } : undefined,
     };
   } finally {

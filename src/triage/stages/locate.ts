@@ -77,6 +77,8 @@ export interface LocateResult {
   model?: { rewrite: boolean; rerank: boolean; tokens: number };
   /** Each signal's own ranking (top 50 paths with scores), when `debugSignals` is set: for tuning the fusion offline. */
   signals?: Partial<Record<SignalName, Array<[string, number]>>>;
+  /** With `debugSignals`: the demotion factor of every fused file that has one (tests, docs, bundles, non-code). */
+  demotions?: Record<string, number>;
 }
 
 export interface LocateOptions {
@@ -423,11 +425,14 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
   // Demoted softly, never filtered: an issue about tests or docs still finds them.
   const aboutTests = issueIsAboutTests(options.facts);
   const aboutDocs = issueIsAboutDocs(options.facts);
+  const demotions: Record<string, number> = {};
   for (const [path, entry] of fused) {
+    const before = entry.score;
     if (!aboutTests && isTestPath(path)) entry.score *= TEST_PENALTY;
     if (!aboutDocs && isDocPath(path)) entry.score *= DOC_PENALTY;
     if (BUNDLE_PATH.test(path) && !options.facts.paths.some((written) => path.endsWith(written))) entry.score *= BUNDLE_PENALTY;
     if (!catalog.definers.has(path) && !isDocPath(path) && !options.facts.paths.some((written) => path.endsWith(written))) entry.score *= NON_CODE_PENALTY;
+    if (entry.score !== before) demotions[path] = Number((entry.score / before).toFixed(4));
   }
 
   await expandNeighbours(options.store, fused, catalog);
@@ -458,6 +463,7 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
     files,
     ...confidenceOf(files),
     signals: debug,
+    demotions: options.debugSignals ? demotions : undefined,
     model: options.chat ? { rewrite: Boolean(rewrite), rerank: reranked, tokens: budget.spent - spentBefore } : undefined,
   };
 }
