@@ -40,6 +40,11 @@ export class Bm25Index {
     return this.ids.length;
   }
 
+  /** How many documents hold the term. */
+  documentFrequency(term: string): number {
+    return this.postings.get(term)?.docs.length ?? 0;
+  }
+
   /** Best documents for the query; a word repeated in the query counts that many times. */
   search(query: string[], limit: number): Array<{ id: string; score: number }> {
     const queryCounts = new Map<string, number>();

@@ -218,6 +218,10 @@ function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking {
   const codeIds = new Set(facts.codeIdentifiers);
   for (const identifier of facts.identifiers) {
     const lower = identifier.toLowerCase();
+    if (BUILTIN_NAMES.has(lower)) continue;
+    // A word most files use (the project's own name, `format` in a date library) names no place.
+    const word = tokenize(lower.split('.').pop()!)[0];
+    if (word && catalog.fileText.documentFrequency(word) > COMMON_WORD_SHARE * catalog.fileText.size) continue;
     const qualified = catalog.definitions.get(lower);
     const last = lower.split('.').pop()!;
     const defs = qualified ?? catalog.definitions.get(last);
@@ -230,6 +234,23 @@ function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking {
   }
   return ranking;
 }
+
+/** A name whose word appears in more than this share of the files (the project's own name) is no mention. */
+const COMMON_WORD_SHARE = 0.35;
+
+/**
+ * Builtins of the languages we index: an issue calls them (`list(…)`, `JSON.stringify`), it does
+ * not ask to change them, and a project method of the same name (`WarningsRecorder.list`) is chance.
+ */
+const BUILTIN_NAMES = new Set(
+  [
+    // Python
+    'abs all any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile complex delattr dict dir divmod enumerate eval exec filter float format frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter len list locals map max memoryview min next object oct open ord pow print property range repr reversed round set setattr slice sorted staticmethod str sum super tuple type vars zip',
+    'self cls none true false append extend items keys values update get pop copy join split strip replace startswith endswith lower upper',
+    // JavaScript
+    'require console console.log console.error json.stringify json.parse object.keys object.assign array.isarray promise settimeout parseint parsefloat tostring valueof constructor prototype length push then catch',
+  ].join(' ').split(' '),
+);
 
 /** Names too generic to point anywhere when an issue happens to use them. */
 const GENERIC_COMPONENTS = new Set(
