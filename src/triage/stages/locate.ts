@@ -94,12 +94,12 @@ export interface LocateOptions {
   logger?: Logger;
 }
 
-interface Candidate {
+export interface Candidate {
   score: number;
   evidence?: Partial<FileEvidence>;
 }
 
-type Ranking = Map<string, Candidate>;
+export type Ranking = Map<string, Candidate>;
 
 function addCandidate(ranking: Ranking, path: string, score: number, evidence?: Partial<FileEvidence>): void {
   const existing = ranking.get(path);
@@ -116,7 +116,7 @@ export function queryTokens(facts: IssueFacts): string[] {
 }
 
 /** Repository files and the symbols they define, read once per index version. */
-interface RepoCatalog {
+export interface RepoCatalog {
   paths: string[];
   pathSet: Set<string>;
   /** Lowercased symbol name (last part and qualified) → defining files with the symbol. */
@@ -129,18 +129,11 @@ interface RepoCatalog {
   definers: Set<string>;
 }
 
-const catalogs = new Map<string, RepoCatalog>();
-
-async function loadCatalog(store: RepoStore): Promise<RepoCatalog> {
-  const versions = await store.tableVersions();
-  const key = `${store.uri}@${versions.files}/${versions.chunks}`;
-  const cached = catalogs.get(key);
-  if (cached) return cached;
-  const files = await store.readRows<{ path: string; tokens: string }>('files', { columns: ['path', 'tokens'] });
-  const chunks = await store.readRows<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', {
-    columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
-    where: "kind != 'window' AND kind != 'block'",
-  });
+/** The catalog of a repository's files (path + file-level tokens) and symbol chunks. */
+export function buildCatalog(
+  files: Array<{ path: string; tokens: string }>,
+  chunks: Array<{ path: string; name: string; kind: string; start_line: number; end_line: number }>,
+): RepoCatalog {
   const definitions = new Map<string, Array<{ path: string; symbol: SymbolEvidence }>>();
   const define = (name: string, path: string, symbol: SymbolEvidence) => {
     const list = definitions.get(name) ?? [];
@@ -169,7 +162,22 @@ async function loadCatalog(store: RepoStore): Promise<RepoCatalog> {
     files.map((f) => f.path),
     files.map((f) => (f.tokens ? f.tokens.split(' ') : [])),
   );
-  const catalog = { paths, pathSet: new Set(paths), definitions, components, fileText, definers: new Set(chunks.map((chunk) => chunk.path)) };
+  return { paths, pathSet: new Set(paths), definitions, components, fileText, definers: new Set(chunks.map((chunk) => chunk.path)) };
+}
+
+const catalogs = new Map<string, RepoCatalog>();
+
+async function loadCatalog(store: RepoStore): Promise<RepoCatalog> {
+  const versions = await store.tableVersions();
+  const key = `${store.uri}@${versions.files}/${versions.chunks}`;
+  const cached = catalogs.get(key);
+  if (cached) return cached;
+  const files = await store.readRows<{ path: string; tokens: string }>('files', { columns: ['path', 'tokens'] });
+  const chunks = await store.readRows<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', {
+    columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
+    where: "kind != 'window' AND kind != 'block'",
+  });
+  const catalog = buildCatalog(files, chunks);
   catalogs.clear(); // One repository at a time is plenty; keeps memory flat across an eval run.
   catalogs.set(key, catalog);
   return catalog;
@@ -207,7 +215,7 @@ function moduleToPaths(module: string, catalog: RepoCatalog): string[] {
   return [];
 }
 
-function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking {
+export function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking {
   const ranking: Ranking = new Map();
   for (const written of facts.paths) {
     for (const path of resolvePath(written, catalog)) addCandidate(ranking, path, 10, { mention: written });

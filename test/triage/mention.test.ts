@@ -1,0 +1,43 @@
+import { describe, expect, test } from 'vitest';
+import { tokenString } from '../../src/index/tokenize.ts';
+import { buildCatalog, mentionSignal } from '../../src/triage/stages/locate.ts';
+import { understandIssue } from '../../src/triage/stages/understand.ts';
+
+const symbol = (path: string, name: string, start = 1) => ({ path, name, kind: 'function', start_line: start, end_line: start + 5 });
+
+/** A date library: every file uses the library's own name; one plugin defines `customParse`. */
+function dateLibrary() {
+  const files = [
+    { path: 'src/index.js', tokens: tokenString('function datelib(input) { return new Datelib(input) } Datelib.prototype.format = function format() {}') },
+    { path: 'src/plugin/customParse/index.js', tokens: tokenString('export default (o, Datelib, datelib) => { function customParse(input) {} }') },
+    { path: 'src/plugin/utc/index.js', tokens: tokenString('export default (o, Datelib, datelib) => { datelib.utc = function utc() {} }') },
+    { path: 'src/recorder.js', tokens: tokenString('class Recorder { list() { return this.items } } // datelib') },
+    { path: 'test/parse.test.js', tokens: tokenString("import datelib from '../src'; test('parse', () => datelib('2020'))") },
+  ];
+  const chunks = [
+    symbol('src/index.js', 'datelib'),
+    symbol('src/index.js', 'Datelib.format', 10),
+    symbol('src/plugin/customParse/index.js', 'customParse'),
+    symbol('src/plugin/utc/index.js', 'utc'),
+    symbol('src/recorder.js', 'Recorder.list'),
+  ];
+  return buildCatalog(files, chunks);
+}
+
+describe('mentionSignal', () => {
+  test('a name the issue uses points at the file that defines it', () => {
+    const ranking = mentionSignal(understandIssue('customParse drops the zone', 'Calling `customParse("2001 +08:00")` loses the offset.'), dateLibrary());
+    expect([...ranking.keys()]).toEqual(['src/plugin/customParse/index.js']);
+  });
+
+  test('builtins the issue calls are not mentions of a project method of the same name', () => {
+    const ranking = mentionSignal(understandIssue('Totals are wrong', '```js\nconst parts = list(items)\nconsole.log(parts)\n```'), dateLibrary());
+    expect(ranking.has('src/recorder.js')).toBe(false);
+  });
+
+  test("a word most files use (the project's own name) names no place", () => {
+    const ranking = mentionSignal(understandIssue('utc offset lost', '```js\ndatelib("2020-01-01").utc()\n```'), dateLibrary());
+    expect(ranking.has('src/index.js')).toBe(false);
+    expect(ranking.has('src/plugin/utc/index.js')).toBe(true);
+  });
+});
