@@ -6,7 +6,7 @@ import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
 import { indexRepository } from '../../src/index/indexer.ts';
 import { RepoStore } from '../../src/store/repo-store.ts';
 import { OpenAIChatModel, TokenBudget } from '../../src/ai/llm.ts';
-import { isDocPath, locateFiles } from '../../src/triage/stages/locate.ts';
+import { isDocPath, locateFiles, subjectStem } from '../../src/triage/stages/locate.ts';
 import { FakeOpenAI } from '../helpers/fake-openai.ts';
 import { understandIssue } from '../../src/triage/stages/understand.ts';
 import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
@@ -159,6 +159,21 @@ describe('locateFiles', () => {
     expect(paths.indexOf('tests/test_coupons.py')).toBeGreaterThan(0);
   });
 
+  test("a test file named in the issue but not in the repository (the reporter's own) keeps tests demoted, twice when their subject is a candidate", async () => {
+    const result = await locateFiles({
+      store,
+      embedder,
+      facts: understandIssue('parse_coupon test_parse_coupon fails for lowercase codes', 'My test_sample.py calls `parse_coupon("save10")` and the assertion in test_parse_coupon style fails.'),
+      debugSignals: true,
+    });
+    const paths = result.files.map((f) => f.path);
+    expect(paths[0]).toBe('shop/coupons.py');
+    expect(result.demotions?.['tests/test_coupons.py']).toBe(0.25);
+    const aboutTheTest = await locateFiles({ store, embedder, facts: understandIssue('tests/test_coupons.py is flaky', 'It fails one run in ten.'), debugSignals: true });
+    expect(aboutTheTest.files[0].path).toBe('tests/test_coupons.py');
+    expect(aboutTheTest.demotions?.['tests/test_coupons.py']).toBeUndefined();
+  });
+
   test('a word naming a plugin folder finds the plugin', async () => {
     const result = await locate('GiftWrap plugin charges the fee twice', 'Using the gift wrapping plugin with two items adds the fee two times.');
     expect(result.files[0].path).toBe('web/src/plugins/giftWrap/index.js');
@@ -216,6 +231,12 @@ describe('locateFiles with a model (fake OpenAI-compatible server on 127.0.0.1)'
     const result = await locateFiles({ store, embedder, facts: issue, chat: model(), budget: new TokenBudget(10) });
     expect(result.model).toMatchObject({ rewrite: false, rerank: false, tokens: 0 });
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('subjectStem', () => {
+  test('names the module a test file is named after', () => {
+    expect(['testing/test_junitxml.py', 'src/junitxml.py', 'test/junitxml.test.js', 'lib/junitxml_test.go', 'spec/junitxml.spec.ts'].map(subjectStem)).toEqual(Array(5).fill('junitxml'));
   });
 });
 

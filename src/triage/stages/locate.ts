@@ -41,6 +41,8 @@ const BUNDLE_PENALTY = 0.35;
 /** Files that define no symbol (config, data, issue templates, `CHANGES.old`) share words with issues more than they need fixing. */
 const NON_CODE_PENALTY = 0.5;
 const NEIGHBOUR_DISCOUNT = 0.25;
+/** A test whose subject (`test_junitxml.py` → `junitxml.py`) is also a candidate is demoted once more. */
+const TESTED_SUBJECT_PENALTY = 0.5;
 
 export interface SymbolEvidence {
   name: string;
@@ -380,6 +382,15 @@ export function isTestPath(path: string): boolean {
   return TEST_PATH.test(path);
 }
 
+/** The module a test file is named after: `testing/test_junitxml.py`, `test/parse.test.js` → `junitxml`, `parse`. */
+export function subjectStem(path: string): string {
+  return (path.split('/').pop() ?? path)
+    .replace(/\.[^.]+$/, '')
+    .replace(/\.(?:test|spec)$/i, '')
+    .replace(/^test_|_tests?$/i, '')
+    .toLowerCase();
+}
+
 /** Prose, and the changelogs nearly every commit touches (`CHANGES`, `ChangeLog`, `HISTORY.md`): history votes for them on any issue. */
 const DOC_PATH = /\.(?:md|markdown|rst|txt|adoc)$|(?:^|\/)(?:change_?log|changes|history|news)$/i;
 /** Build output committed to the repository (`dist/axios.cjs`), not the source people edit. */
@@ -389,12 +400,17 @@ export function isDocPath(path: string): boolean {
   return DOC_PATH.test(path);
 }
 
-function issueIsAboutDocs(facts: IssueFacts): boolean {
-  return /\b(?:docs?|documentation|readme|typo in the (?:docs|documentation|readme)|changelog)\b/i.test(facts.title) || facts.paths.some(isDocPath);
+/** Whether the issue names a path of this kind that is in the repository (`test_sample.py` from the reporter's own project is not). */
+function namesRepoPath(facts: IssueFacts, catalog: RepoCatalog, kind: (path: string) => boolean): boolean {
+  return facts.paths.some((written) => kind(written) && resolvePath(written, catalog).length > 0);
 }
 
-function issueIsAboutTests(facts: IssueFacts): boolean {
-  return /\b(?:test suite|unit tests?|test case|flaky|pytest fixture|failing test)\b/i.test(facts.title) || facts.paths.some(isTestPath);
+function issueIsAboutDocs(facts: IssueFacts, catalog: RepoCatalog): boolean {
+  return /\b(?:docs?|documentation|readme|typo in the (?:docs|documentation|readme)|changelog)\b/i.test(facts.title) || namesRepoPath(facts, catalog, isDocPath);
+}
+
+function issueIsAboutTests(facts: IssueFacts, catalog: RepoCatalog): boolean {
+  return /\b(?:test suite|unit tests?|test case|flaky|pytest fixture|failing test)\b/i.test(facts.title) || namesRepoPath(facts, catalog, isTestPath);
 }
 
 function ranked(ranking: Ranking): Array<[string, Candidate]> {
@@ -452,8 +468,8 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
   }
 
   // Demoted softly, never filtered: an issue about tests or docs still finds them.
-  const aboutTests = issueIsAboutTests(options.facts);
-  const aboutDocs = issueIsAboutDocs(options.facts);
+  const aboutTests = issueIsAboutTests(options.facts, catalog);
+  const aboutDocs = issueIsAboutDocs(options.facts, catalog);
   const demotions: Record<string, number> = {};
   for (const [path, entry] of fused) {
     const before = entry.score;
@@ -462,6 +478,15 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
     if (BUNDLE_PATH.test(path) && !options.facts.paths.some((written) => path.endsWith(written))) entry.score *= BUNDLE_PENALTY;
     if (!catalog.definers.has(path) && !isDocPath(path) && !options.facts.paths.some((written) => path.endsWith(written))) entry.score *= NON_CODE_PENALTY;
     if (entry.score !== before) demotions[path] = Number((entry.score / before).toFixed(4));
+  }
+  // A test ranked for an issue mostly points at the module it tests: when that module is a candidate too, it goes first.
+  if (!aboutTests) {
+    const subjects = new Set([...fused.keys()].filter((path) => !isTestPath(path)).map(subjectStem));
+    for (const [path, entry] of fused) {
+      if (!isTestPath(path) || !subjects.has(subjectStem(path))) continue;
+      entry.score *= TESTED_SUBJECT_PENALTY;
+      demotions[path] = Number(((demotions[path] ?? 1) * TESTED_SUBJECT_PENALTY).toFixed(4));
+    }
   }
 
   await expandNeighbours(options.store, fused, catalog);
