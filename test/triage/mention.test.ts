@@ -40,4 +40,14 @@ describe('mentionSignal', () => {
     expect(ranking.has('src/index.js')).toBe(false);
     expect(ranking.has('src/plugin/utc/index.js')).toBe(true);
   });
+
+  test('a module or two the issue imports are mentions; a setup importing many is not', () => {
+    const one = mentionSignal(understandIssue('Offsets lost', "```js\nimport datelib from 'datelib'\nimport utc from 'datelib/plugin/utc'\ndatelib.extend(utc)\n```"), dateLibrary());
+    expect(one.get('src/plugin/utc/index.js')?.evidence?.mention).toBe('datelib/plugin/utc');
+    const many = mentionSignal(
+      understandIssue('Offsets lost', "```js\nimport a from 'datelib/plugin/utc'\nconst b = require('datelib/plugin/customParse')\nimport c from './src/recorder'\n```"),
+      dateLibrary(),
+    );
+    expect([...many.values()].some((candidate) => candidate.evidence?.mention?.includes('/'))).toBe(false);
+  });
 });

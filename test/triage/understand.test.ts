@@ -13,6 +13,14 @@ describe('understandIssue', () => {
     expect(facts.codeIdentifiers).toContain('bulk_create');
   });
 
+  test("module paths the issue's code imports (not bare packages, URLs or absolute paths)", () => {
+    const facts = understandIssue(
+      'Parsing fails',
+      "```js\nimport dayjs from 'dayjs'\nimport customParseFormat from 'dayjs/plugin/customParseFormat'\nconst router = require('./lib/router')\nconst x = await import('https://cdn.example/x.js')\nconst y = require('/abs/y')\n```\nIn prose: from 'not/code' does not count.",
+    );
+    expect(facts.imports).toEqual(['dayjs/plugin/customParseFormat', './lib/router']);
+  });
+
   test('template boilerplate, environment lines and images are cleaned out', () => {
     const facts = understandIssue(
       'Card overlaps',

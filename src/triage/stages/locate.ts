@@ -222,6 +222,14 @@ export function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking 
   for (const written of facts.paths) {
     for (const path of resolvePath(written, catalog)) addCandidate(ranking, path, 10, { mention: written });
   }
+  // A module or two the issue's code imports (`dayjs/plugin/customParseFormat`) are what it is about;
+  // an issue importing many is showing its setup.
+  const imports = (facts.imports ?? []).length <= MAX_TELLING_IMPORTS ? (facts.imports ?? []) : [];
+  for (const spec of imports) {
+    const base = spec.replace(/^(?:\.{1,2}\/)+/, '').replace(/\.[cm]?[jt]sx?$/, '');
+    const found = new Set(['.js', '.ts', '.mjs', '.cjs', '.jsx', '.tsx', '/index.js', '/index.ts'].flatMap((ext) => resolvePath(`${base}${ext}`, catalog)));
+    for (const path of found) addCandidate(ranking, path, 6 / imports.length, { mention: spec });
+  }
   for (const module of facts.modules) {
     for (const path of moduleToPaths(module, catalog)) addCandidate(ranking, path, 6, { mention: module });
   }
@@ -245,6 +253,7 @@ export function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking 
   return ranking;
 }
 
+const MAX_TELLING_IMPORTS = 2;
 /** A name whose word appears in more than this share of the files (the project's own name) is no mention. */
 const COMMON_WORD_SHARE = 0.35;
 

@@ -19,6 +19,8 @@ export interface IssueFacts {
   paths: string[];
   /** Dotted module names (`django.db.models.query`, `sympy.printing.latex`). */
   modules: string[];
+  /** Module paths the issue's code imports (`dayjs/plugin/customParseFormat`, `./lib/router`): JS/TS `import … from`, `require()`, `import()`. */
+  imports: string[];
   frames: StackFrame[];
   /** Code identifiers: from code spans and blocks, dotted names, CamelCase and snake_case words. */
   identifiers: string[];
@@ -145,6 +147,9 @@ export function understandIssue(title: string, body: string): IssueFacts {
       ...[...prose.matchAll(/["“]([^"”\n]{12,200})["”]/g)].map((m) => m[1]).filter((s) => s.trim().split(/\s+/).length >= 3),
     ].slice(0, 10),
   );
+  const imports = unique(
+    [...code.matchAll(/(?:\bfrom|\brequire\(|\bimport\()\s*['"]([^'"\s]+)['"]/g)].map((m) => m[1]).filter((spec) => spec.includes('/') && !spec.startsWith('/') && !/^[a-z]+:/i.test(spec)),
+  );
   const versions = unique([...text.matchAll(VERSION_RE)].map((m) => m[1])).slice(0, 10);
 
   return {
@@ -152,6 +157,7 @@ export function understandIssue(title: string, body: string): IssueFacts {
     cleanBody: cleanProse(body ?? ''),
     paths,
     modules,
+    imports,
     frames,
     identifiers,
     codeIdentifiers,
