@@ -13,7 +13,7 @@ export { MAX_CHUNK_CHARS } from './windows.ts';
 const EMPTY: ChunkedFile = { chunks: [], doc: '', symbols: [], imports: [] };
 
 /**
- * ts-morph (it bundles the TypeScript compiler) takes ~0.4 s to load: loaded on the first
+ * The TypeScript compiler (bundled by ts-morph) takes ~0.3 s to load: loaded on the first
  * TS/JS file, so an index run, or a push, without one never pays for it.
  */
 let typeScriptChunker: Promise<typeof import('./typescript.ts')> | undefined;
