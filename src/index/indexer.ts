@@ -201,6 +201,10 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // What an incremental run keeps of the index, read on LanceDB's threads while the changed files are parsed.
     const keptPromise = meta ? readKept(store, removedPaths) : Promise.resolve(undefined);
     keptPromise.catch(() => undefined);
+    // The changed files' rows (and all edges, rewritten whole) are deleted meanwhile too, once read,
+    // so the new rows can be written as soon as they exist.
+    const clearedPromise = meta ? clearChanged(store, removedPaths, keptPromise) : Promise.resolve();
+    clearedPromise.catch(() => undefined);
     progress({ phase: 'walk', done: 0, total: 1 });
     const walk = await walkCommit(repo, commit, options.limits, onlyPaths);
     progress({ phase: 'walk', done: 1, total: 1 });
@@ -249,34 +253,32 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     progress({ phase: 'embed', done: 0, total: toEmbed.length });
     await embedAll(embedder, toEmbed, progress);
 
-    // 6. Edges, from the rows the index will hold once written: the kept ones and the new ones.
+    // 6. Write the new rows (the changed files' old rows are gone by now) and derive the edges
+    // meanwhile: LanceDB writes on its own threads while the edges are computed on this one.
     progress({ phase: 'edges', done: 0, total: 1 });
-    const removed = new Set(removedPaths);
-    const edgeFiles: EdgeFile[] = [...(kept?.files.filter((file) => !removed.has(file.path)) ?? []), ...fileRows];
-    const edges = deriveEdges(edgeFiles, history.ordered);
-    progress({ phase: 'edges', done: 1, total: 1 });
-
-    // 7. Write: the changed files' rows out, the new ones in; tables are independent, so all at once.
-    progress({ phase: 'write', done: 0, total: 1 });
     if (!meta) await store.resetIndexTables(dimension);
-    const replace = async (table: 'files' | 'chunks' | 'questions', rows: object[]) => {
-      if (meta) await store.deleteIn(table, 'path', removedPaths);
-      await store.add(table, rows);
-    };
-    await Promise.all([
-      replace('files', fileRows),
-      replace('chunks', chunkRows),
-      replace('questions', questionRows),
+    await clearedPromise;
+    const written = Promise.all([
+      store.add('files', fileRows),
+      store.add('chunks', chunkRows),
+      store.add('questions', questionRows),
       (async () => {
         if (meta && !appendHistory) await store.deleteWhere('history', 'true');
         await store.add('history', history.added);
         await store.deleteIn('history', 'sha', history.dropped);
       })(),
-      (async () => {
-        if (meta) await store.deleteWhere('edges', 'true');
-        await store.add('edges', edges);
-      })(),
     ]);
+    // Never left unobserved if deriving the edges throws first.
+    written.catch(() => undefined);
+
+    // Edges, from the rows the index will hold once written: the kept ones and the new ones.
+    const removed = new Set(removedPaths);
+    const edgeFiles: EdgeFile[] = [...(kept?.files.filter((file) => !removed.has(file.path)) ?? []), ...fileRows];
+    const edges = await deriveEdges(edgeFiles, history.ordered);
+    progress({ phase: 'edges', done: 1, total: 1 });
+
+    progress({ phase: 'write', done: 0, total: 1 });
+    await Promise.all([written, store.add('edges', edges)]);
     progress({ phase: 'write', done: 1, total: 1 });
 
     progress({ phase: 'search-index', done: 0, total: 1 });
@@ -534,11 +536,35 @@ function slideWindow(window: string[], keptRows: EdgeCommit[], newRows: HistoryR
   };
 }
 
-/** Import edges between the files, and co-change and author edges from the history (in git's order). */
-function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): EdgeRow[] {
+/**
+ * Deletes what an incremental run replaces: the rows of changed, renamed and deleted files (the
+ * files and chunks ones once `kept` has read them) and every edge; and has the schemas ready for
+ * the writes that follow.
+ */
+async function clearChanged(store: RepoStore, removedPaths: string[], kept: Promise<unknown>): Promise<void> {
+  await Promise.all([
+    store.prepareWrites(['files', 'chunks', 'questions', 'history', 'edges']),
+    store.deleteIn('questions', 'path', removedPaths),
+    store.deleteWhere('edges', 'true'),
+    kept.then(() => Promise.all([store.deleteIn('files', 'path', removedPaths), store.deleteIn('chunks', 'path', removedPaths)])),
+  ]);
+}
+
+/** Hands the thread back to the event loop, so LanceDB's replies (and the writes they start) go on. */
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Import edges between the files, and co-change and author edges from the history (in git's
+ * order). Yields to the event loop now and then, so writes started before keep going.
+ */
+async function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): Promise<EdgeRow[]> {
+  for (let i = 0; i < 3; i += 1) await yieldToLoop();
   const pathIndex = buildPathIndex(files.map((file) => file.path));
   const edges: EdgeRow[] = [];
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
+    if (i % 500 === 0) await yieldToLoop();
     const specifiers = JSON.parse(file.imports) as string[];
     for (const target of resolveImports(file.path, file.language as Language, specifiers, pathIndex)) {
       edges.push({ kind: 'import', src: file.path, dst: target, weight: 1 });
@@ -558,6 +584,7 @@ function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): EdgeRow[] {
     renames: JSON.parse(row.renames) as Array<{ from: string; to: string }>,
   }));
   const known = new Set(files.map((file) => file.path));
+  await yieldToLoop();
   for (const edge of deriveHistoryEdges(commits, known)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
   edges.sort((a, b) => a.kind.localeCompare(b.kind) || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
   return edges;

@@ -68,6 +68,8 @@ const ftsConfig = () => lancedb.Index.fts({
  */
 export class RepoStore {
   private readonly tables = new Map<TableName, lancedb.Table>();
+  /** Each open table's schema, asked once: `add` then reaches LanceDB without waiting for a reply first. */
+  private readonly schemas = new WeakMap<lancedb.Table, Promise<Awaited<ReturnType<lancedb.Table['schema']>>>>();
 
   private constructor(
     readonly repoId: string,
@@ -162,10 +164,24 @@ export class RepoStore {
     }
   }
 
+  private schemaOf(table: lancedb.Table): ReturnType<lancedb.Table['schema']> {
+    let schema = this.schemas.get(table);
+    if (!schema) {
+      schema = table.schema();
+      this.schemas.set(table, schema);
+    }
+    return schema;
+  }
+
+  /** Opens index tables and reads their schemas ahead of writes (an `add` then starts at once). */
+  async prepareWrites(names: readonly IndexTable[]): Promise<void> {
+    await Promise.all(names.map(async (name) => this.schemaOf(await this.requireTable(name))));
+  }
+
   async add<Row extends object>(name: IndexTable, rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
     const table = await this.requireTable(name);
-    const schema = await table.schema();
+    const schema = await this.schemaOf(table);
     for (let start = 0; start < rows.length; start += ADD_BATCH) {
       await table.add(rowsToArrow(schema, rows.slice(start, start + ADD_BATCH)));
     }
