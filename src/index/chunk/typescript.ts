@@ -1,15 +1,17 @@
 /**
- * TypeScript / TSX / JavaScript chunking with ts-morph (its bundled TypeScript parser).
+ * TypeScript / TSX / JavaScript chunking with the TypeScript parser that ts-morph bundles.
  *
- * Only the TypeScript parser that ts-morph bundles is loaded (`ts.createSourceFile`, exactly what a
- * ts-morph Project would call for an in-memory file): ts-morph itself and its lib files take
- * another ~0.15-0.2 s to load, and its node wrappers are much slower; we only read syntax. CommonJS matters as much as ES modules: express, axios and dayjs define
+ * Only that compiler is loaded, with V8's code cache (see code-cache.ts), and files are parsed with
+ * `ts.createSourceFile`, exactly what a ts-morph Project would call for an in-memory file: ts-morph
+ * itself and its lib files take another ~0.15-0.2 s to load, and its node wrappers are much slower;
+ * we only read syntax. CommonJS matters as much as ES modules: express, axios and dayjs define
  * most of their API as `proto.format = function …` or `module.exports = { … }`.
  */
 import { createRequire } from 'node:module';
 import type { ts } from 'ts-morph';
 
 import type { Chunk, ChunkedFile, ChunkKind, WalkedFile } from '../types.ts';
+import { requireWithCodeCache } from './code-cache.ts';
 import {
   byPosition,
   collapseSignature,
@@ -22,8 +24,11 @@ import {
   topLevelBlocks,
 } from './windows.ts';
 
-/** The TypeScript compiler ts-morph bundles (the same module its `ts` export is). */
-const tsc = createRequire(createRequire(import.meta.url).resolve('ts-morph'))('@ts-morph/common/dist/typescript.js') as typeof ts;
+/** The TypeScript compiler ts-morph bundles (the same file its `ts` export is). */
+const compiler = requireWithCodeCache<typeof ts>(
+  createRequire(createRequire(import.meta.url).resolve('ts-morph')).resolve('@ts-morph/common/dist/typescript.js'),
+);
+const tsc = compiler.exports;
 
 function virtualFile(file: WalkedFile): { name: string; kind: ts.ScriptKind } {
   if (file.language === 'tsx') return { name: '/chunk/file.tsx', kind: tsc.ScriptKind.TSX };
@@ -508,5 +513,8 @@ export function chunkTypeScript(file: WalkedFile): ChunkedFile {
   if (header) markCovered(chunker.covered, header.startLine, header.endLine);
   const chunks = [...chunker.chunks, ...topLevelBlocks(file, lines, chunker.covered)];
   chunks.sort(byPosition);
-  return { chunks, doc: header?.text ?? '', symbols: chunker.symbols, imports: collectImports(sf, text) };
+  const imports = collectImports(sf, text);
+  // Once a file is parsed, the parser's functions are compiled too: cache them with the rest.
+  compiler.saveCache();
+  return { chunks, doc: header?.text ?? '', symbols: chunker.symbols, imports };
 }

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire, Module } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+import { log } from '../../log.ts';
+
+/**
+ * Loads a large CommonJS file (the 9 MB TypeScript compiler) with V8's code cache, as Node 22's
+ * module compile cache would: on Node 20 compiling it costs ~0.2 s of every run that needs it,
+ * with the cache ~0.05 s. The cache lives in the OS temp folder, keyed by the file, its size and
+ * mtime, and the Node version; V8 itself rejects a cache that does not fit the source (and we
+ * then compile as usual and write a fresh one). Anything going wrong falls back to `require`.
+ */
+export interface CachedModule<T> {
+  exports: T;
+  /** Writes the cache once, if it was missing or rejected: call it after the module has done some work, so the functions compiled by then are cached too. */
+  saveCache(): void;
+}
+
+const CACHE_DIR = path.join(os.tmpdir(), 'repo-scout-code-cache');
+
+export function requireWithCodeCache<T>(filename: string): CachedModule<T> {
+  try {
+    const info = statSync(filename);
+    const key = createHash('sha1').update(`${filename}\0${info.size}\0${info.mtimeMs}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 16);
+    const cacheFile = path.join(CACHE_DIR, `${path.basename(filename)}-${key}.bin`);
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new vm.Script(Module.wrap(readFileSync(filename, 'utf8')), { filename, cachedData });
+    const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+    const module = { exports: {} as unknown, filename, id: filename, loaded: false };
+    wrapper.call(module.exports, module.exports, createRequire(filename), module, filename, path.dirname(filename));
+    module.loaded = true;
+    let save = cachedData === undefined || script.cachedDataRejected === true;
+    return {
+      exports: module.exports as T,
+      saveCache() {
+        if (!save) return;
+        save = false;
+        try {
+          mkdirSync(CACHE_DIR, { recursive: true });
+          // Written whole under a temporary name first: a concurrent reader never sees half a cache.
+          const partial = `${cacheFile}.${process.pid}.tmp`;
+          writeFileSync(partial, script.createCachedData());
+          renameSync(partial, cacheFile);
+        } catch (error) {
+          log.debug({ file: filename, err: error }, 'could not write the code cache');
+        }
+      },
+    };
+  } catch (error) {
+    log.debug({ file: filename, err: error }, 'code cache unavailable; loading the module as usual');
+    return { exports: createRequire(filename)(filename) as T, saveCache() {} };
+  }
+}
