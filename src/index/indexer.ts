@@ -8,7 +8,7 @@ import { TokenBudget, type ChatModel } from '../ai/llm.ts';
 import { log as rootLog, type Logger } from '../log.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
-import { RepoStore, toFloat32, type IndexMeta } from '../store/repo-store.ts';
+import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
 import { SCHEMA_VERSION, type ChunkRow, type EdgeRow, type FileRow, type HistoryRow, type QuestionRow } from '../store/schema.ts';
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { detectLanguage } from './language.ts';
@@ -504,12 +504,12 @@ async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept>
   const [files, history, chunks] = await Promise.all([
     store.readColumns<EdgeFile>('files', { columns: ['path', 'language', 'imports'] }),
     store.readColumns<EdgeCommit>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
-    store.readRowsIn<Pick<ChunkRow, 'path' | 'name' | 'signature' | 'doc' | 'content_hash' | 'tokens' | 'vector'>>('chunks', 'path', changedPaths, {
+    store.readColumnsIn<Pick<ChunkRow, 'path' | 'name' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array }>('chunks', 'path', changedPaths, {
       columns: ['path', 'name', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
     }),
   ]);
   const byKey: KeptChunks = new Map();
-  for (const row of chunks) byKey.set(reuseKey(row), { tokens: row.tokens, vector: toFloat32(row.vector) });
+  for (const row of chunks) byKey.set(reuseKey(row), { tokens: row.tokens, vector: row.vector });
   return { files, history, chunks: byKey };
 }
 

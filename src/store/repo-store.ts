@@ -241,6 +241,21 @@ export class RepoStore {
     return rows;
   }
 
+  /**
+   * Like `readColumns`, for the rows whose `column` is one of `values` (none when `values` is
+   * empty); `vector` columns come back as Float32Arrays.
+   */
+  async readColumnsIn<Row>(name: TableName, column: string, values: string[], options: { columns: string[] }): Promise<Row[]> {
+    const table = await this.table(name);
+    if (!table || values.length === 0) return [];
+    const rows: Row[] = [];
+    for (const list of inLists(values)) {
+      const result = await table.query().where(`${column} IN (${list})`).select(options.columns).toArrow();
+      rows.push(...columnsToRows<Row>(result, options.columns));
+    }
+    return rows;
+  }
+
   /** BM25 full-text search over a table's `tokens` column; `query` is already tokenized (space-separated). */
   async searchText<Row>(name: IndexTable, query: string, options: { limit: number; columns: string[]; where?: string }): Promise<Array<Row & { _score: number }>> {
     const table = await this.table(name);
@@ -444,6 +459,30 @@ function inLists(values: string[]): string[] {
 async function rowsWithKeys<Row>(table: lancedb.Table, keys: string[]): Promise<Row[]> {
   const rows: Row[] = [];
   for (const list of inLists(keys)) rows.push(...((await table.query().where(`key IN (${list})`).toArray()) as Row[]));
+  return rows;
+}
+
+/** Rows of an Arrow result as plain objects, decoded column by column; fixed-size float lists (vectors) as Float32Arrays. */
+function columnsToRows<Row>(result: Awaited<ReturnType<ReturnType<lancedb.Table['query']>['toArrow']>>, columns: string[]): Row[] {
+  const values = columns.map((column): ArrayLike<unknown> => {
+    const child = result.getChild(column);
+    if (!child) return [];
+    const listSize = (child.type as { listSize?: number }).listSize;
+    if (listSize === undefined) return child.toArray() as ArrayLike<unknown>;
+    // One copy of each batch's flat values, then a view per row.
+    const vectors: Float32Array[] = [];
+    for (const data of child.data) {
+      const flat = Float32Array.from((data.children[0]!.values as Float32Array).subarray(data.offset * listSize, (data.offset + data.length) * listSize));
+      for (let index = 0; index < data.length; index += 1) vectors.push(flat.subarray(index * listSize, (index + 1) * listSize));
+    }
+    return vectors;
+  });
+  const rows = new Array<Row>(result.numRows);
+  for (let index = 0; index < result.numRows; index += 1) {
+    const row: Record<string, unknown> = {};
+    for (let column = 0; column < columns.length; column += 1) row[columns[column]] = values[column][index];
+    rows[index] = row as Row;
+  }
   return rows;
 }
 
