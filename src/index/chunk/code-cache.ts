@@ -10,7 +10,7 @@ import { log } from '../../log.ts';
  * Loads a large CommonJS file (the 9 MB TypeScript compiler) with V8's code cache, as Node 22's
  * module compile cache would: on Node 20 compiling it costs ~0.2 s of every run that needs it,
  * with the cache ~0.05 s. The cache lives in the OS temp folder, keyed by the file, its size and
- * mtime, and the Node version; V8 itself rejects a cache that does not fit the source (and we
+ * mtime, the Node version and the process's flags; V8 itself rejects a cache that does not fit the source (and we
  * then compile as usual and write a fresh one). Anything going wrong falls back to `require`.
  */
 export interface CachedModule<T> {
@@ -24,7 +24,9 @@ const CACHE_DIR = path.join(os.tmpdir(), 'repo-scout-code-cache');
 export function requireWithCodeCache<T>(filename: string): CachedModule<T> {
   try {
     const info = statSync(filename);
-    const key = createHash('sha1').update(`${filename}\0${info.size}\0${info.mtimeMs}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 16);
+    // V8 rejects a cache made under other flags (--cpu-prof, --max-semi-space-size, …): those get their own file.
+    const flags = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`;
+    const key = createHash('sha1').update(`${filename}\0${info.size}\0${info.mtimeMs}\0${process.version}\0${process.arch}\0${flags}`).digest('hex').slice(0, 16);
     const cacheFile = path.join(CACHE_DIR, `${path.basename(filename)}-${key}.bin`);
     let cachedData: Buffer | undefined;
     try {
