@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type { ts } from 'ts-morph';
 
 import type { Chunk, ChunkedFile, ChunkKind, WalkedFile } from '../types.ts';
-import { requireWithCodeCache } from './code-cache.ts';
+import { requireWithCodeCache, type CachedModule } from './code-cache.ts';
 import {
   byPosition,
   collapseSignature,
@@ -24,11 +24,29 @@ import {
   topLevelBlocks,
 } from './windows.ts';
 
-/** The TypeScript compiler ts-morph bundles (the same file its `ts` export is). */
-const compiler = requireWithCodeCache<typeof ts>(
-  createRequire(createRequire(import.meta.url).resolve('ts-morph')).resolve('@ts-morph/common/dist/typescript.js'),
-);
-const tsc = compiler.exports;
+/**
+ * The TypeScript compiler ts-morph bundles (the same file its `ts` export is), loaded on first use
+ * (or by `loadTypeScriptCompiler`): this module itself is cheap to import.
+ */
+let compiler: CachedModule<typeof ts> | undefined;
+let loadError: unknown;
+let tsc: typeof ts;
+
+/** Loads the compiler once; a failure is remembered and thrown again (files then become line windows). */
+export function loadTypeScriptCompiler(): void {
+  if (compiler) return;
+  if (loadError !== undefined) throw loadError;
+  try {
+    const loaded = requireWithCodeCache<typeof ts>(
+      createRequire(createRequire(import.meta.url).resolve('ts-morph')).resolve('@ts-morph/common/dist/typescript.js'),
+    );
+    tsc = loaded.exports;
+    compiler = loaded;
+  } catch (error) {
+    loadError = error;
+    throw error;
+  }
+}
 
 function virtualFile(file: WalkedFile): { name: string; kind: ts.ScriptKind } {
   if (file.language === 'tsx') return { name: '/chunk/file.tsx', kind: tsc.ScriptKind.TSX };
@@ -501,6 +519,7 @@ function collectImports(sf: ts.SourceFile, text: string): string[] {
 }
 
 export function chunkTypeScript(file: WalkedFile): ChunkedFile {
+  loadTypeScriptCompiler();
   const text = file.text;
   const lines = splitLines(text);
   const { name, kind } = virtualFile(file);
@@ -515,6 +534,6 @@ export function chunkTypeScript(file: WalkedFile): ChunkedFile {
   chunks.sort(byPosition);
   const imports = collectImports(sf, text);
   // Once a file is parsed, the parser's functions are compiled too: cache them with the rest.
-  compiler.saveCache();
+  compiler?.saveCache();
   return { chunks, doc: header?.text ?? '', symbols: chunker.symbols, imports };
 }
