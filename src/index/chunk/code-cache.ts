@@ -19,18 +19,29 @@ export interface CachedModule<T> {
   saveCache(): void;
 }
 
-const CACHE_DIR = path.join(os.tmpdir(), 'repo-scout-code-cache');
+/** Per user; only used when this user owns it and nobody else can write to it (a cache is code V8 runs). */
+const CACHE_DIR = path.join(os.tmpdir(), `repo-scout-code-cache-${process.getuid?.() ?? 'user'}`);
 
-export function requireWithCodeCache<T>(filename: string): CachedModule<T> {
+function cacheDirIsOurs(dir: string): boolean {
+  try {
+    const info = statSync(dir);
+    return info.isDirectory() && (process.getuid === undefined || info.uid === process.getuid()) && (info.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+export function requireWithCodeCache<T>(filename: string, options: { cacheDir?: string } = {}): CachedModule<T> {
+  const cacheDir = options.cacheDir ?? CACHE_DIR;
   try {
     const info = statSync(filename);
     // V8 rejects a cache made under other flags (--cpu-prof, --max-semi-space-size, …): those get their own file.
     const flags = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`;
     const key = createHash('sha1').update(`${filename}\0${info.size}\0${info.mtimeMs}\0${process.version}\0${process.arch}\0${flags}`).digest('hex').slice(0, 16);
-    const cacheFile = path.join(CACHE_DIR, `${path.basename(filename)}-${key}.bin`);
+    const cacheFile = path.join(cacheDir, `${path.basename(filename)}-${key}.bin`);
     let cachedData: Buffer | undefined;
     try {
-      cachedData = readFileSync(cacheFile);
+      cachedData = cacheDirIsOurs(cacheDir) ? readFileSync(cacheFile) : undefined;
     } catch {
       cachedData = undefined;
     }
@@ -46,7 +57,8 @@ export function requireWithCodeCache<T>(filename: string): CachedModule<T> {
         if (!save) return;
         save = false;
         try {
-          mkdirSync(CACHE_DIR, { recursive: true });
+          mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+          if (!cacheDirIsOurs(cacheDir)) return;
           // Written whole under a temporary name first: a concurrent reader never sees half a cache.
           const partial = `${cacheFile}.${process.pid}.tmp`;
           writeFileSync(partial, script.createCachedData());
