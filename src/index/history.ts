@@ -189,12 +189,11 @@ export function deriveHistoryEdges(
     }
     return id;
   };
-  // Pair key = (id of the smaller name) * PAIR_BASE + (id of the larger); exact while ids stay below 2^26.
-  const PAIR_BASE = 0x4000000;
-  const pairWeight = new Map<number, number>();
-  const pairCommits = new Map<number, number>();
   const authors = new Map<string, Map<number, number>>();
 
+  // First the paths of each commit (under their newest names) and the author weights; then the
+  // pairs, once the number of distinct paths is known.
+  const commitIds: number[][] = [];
   for (const commit of ordered) {
     const files = [...new Set(commit.files.map(rename))].sort();
     for (const { from, to } of commit.renames ?? []) {
@@ -210,31 +209,56 @@ export function deriveHistoryEdges(
       if (!byFile) authors.set(email, (byFile = new Map()));
       for (const id of ids) byFile.set(id, (byFile.get(id) ?? 0) + recency);
     }
+    if (ids.length >= 2) commitIds.push(ids);
+  }
 
-    if (ids.length < 2) continue;
+  // Pair key = (id of the smaller name) * base + (id of the larger). With fewer than 2^15 paths
+  // the keys are small integers, which V8's maps hash far faster than the doubles a larger base
+  // gives; exact while ids stay below 2^26. Weights and counts live in typed arrays indexed by
+  // slot, slots in the order pairs first appear (the order the candidates are read in).
+  const PAIR_BASE = pathNames.length < 0x8000 ? Math.max(1, pathNames.length) : 0x4000000;
+  if (pathNames.length >= 0x4000000) throw new Error(`deriveHistoryEdges: ${pathNames.length} distinct paths is more than it can pair.`);
+  const slotOf = new Map<number, number>();
+  const pairKeys: number[] = [];
+  let pairWeight = new Float64Array(1024);
+  let pairCommits = new Int32Array(1024);
+  for (const ids of commitIds) {
     const share = 1 / (ids.length - 1);
     for (let a = 0; a < ids.length; a += 1) {
+      const base = ids[a]! * PAIR_BASE;
       for (let b = a + 1; b < ids.length; b += 1) {
-        // `files` is sorted, so files[a] < files[b]: the key keeps src < dst by name, whatever the ids.
-        const key = ids[a]! * PAIR_BASE + ids[b]!;
-        const weight = pairWeight.get(key);
-        if (weight === undefined) {
-          pairWeight.set(key, share);
-          pairCommits.set(key, 1);
+        // The ids follow the sorted names, so names[a] < names[b]: the key keeps src < dst by name, whatever the ids.
+        const key = base + ids[b]!;
+        let slot = slotOf.get(key);
+        if (slot === undefined) {
+          slot = pairKeys.length;
+          slotOf.set(key, slot);
+          pairKeys.push(key);
+          if (slot === pairWeight.length) {
+            const weights = new Float64Array(slot * 2);
+            weights.set(pairWeight);
+            pairWeight = weights;
+            const counts = new Int32Array(slot * 2);
+            counts.set(pairCommits);
+            pairCommits = counts;
+          }
+          pairWeight[slot] = share;
+          pairCommits[slot] = 1;
         } else {
-          pairWeight.set(key, weight + share);
-          pairCommits.set(key, pairCommits.get(key)! + 1);
+          pairWeight[slot] += share;
+          pairCommits[slot] += 1;
         }
       }
     }
   }
-  if (pathNames.length >= PAIR_BASE) throw new Error(`deriveHistoryEdges: ${pathNames.length} distinct paths is more than it can pair.`);
 
   const known = (file: string): boolean => !knownPaths || knownPaths.has(file);
 
   const candidates: Edge[] = [];
-  for (const [key, weight] of pairWeight) {
-    if (pairCommits.get(key)! < 2 && weight < 1) continue;
+  for (let slot = 0; slot < pairKeys.length; slot += 1) {
+    const key = pairKeys[slot]!;
+    const weight = pairWeight[slot]!;
+    if (pairCommits[slot]! < 2 && weight < 1) continue;
     const src = pathNames[Math.floor(key / PAIR_BASE)]!;
     const dst = pathNames[key % PAIR_BASE]!;
     if (!known(src) || !known(dst)) continue;

@@ -8,7 +8,7 @@ import { TokenBudget, type ChatModel } from '../ai/llm.ts';
 import { log as rootLog, type Logger } from '../log.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
-import { RepoStore, toFloat32, type IndexMeta } from '../store/repo-store.ts';
+import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
 import { SCHEMA_VERSION, type ChunkRow, type EdgeRow, type FileRow, type HistoryRow, type QuestionRow } from '../store/schema.ts';
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { detectLanguage } from './language.ts';
@@ -191,16 +191,22 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // 1. Which files to (re)read.
     let onlyPaths: Set<string> | undefined;
     let removedPaths: string[] = [];
+    let onlyModified = false;
     if (meta) {
       const diff = await repo.diffNameStatus(meta.indexedCommit, commit);
+      onlyModified = diff.added.length + diff.deleted.length + diff.renamed.length === 0;
       const changed = [...diff.added, ...diff.modified, ...diff.renamed.map((r) => r.to)];
       onlyPaths = new Set(changed);
       removedPaths = [...new Set([...changed, ...diff.deleted, ...diff.renamed.map((r) => r.from)])];
       warmParsers(changed.map(detectLanguage));
     }
     // What an incremental run keeps of the index, read on LanceDB's threads while the changed files are parsed.
-    const keptPromise = meta ? readKept(store, removedPaths) : Promise.resolve(undefined);
+    const keptPromise = meta ? readKept(store, removedPaths, { importEdges: onlyModified }) : Promise.resolve(undefined);
     keptPromise.catch(() => undefined);
+    // The changed files' rows (and all edges, rewritten whole) are deleted meanwhile too, once read,
+    // so the new rows can be written as soon as they exist.
+    const clearedPromise = meta ? clearChanged(store, removedPaths, keptPromise) : Promise.resolve();
+    clearedPromise.catch(() => undefined);
     progress({ phase: 'walk', done: 0, total: 1 });
     const walk = await walkCommit(repo, commit, options.limits, onlyPaths);
     progress({ phase: 'walk', done: 1, total: 1 });
@@ -249,34 +255,42 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     progress({ phase: 'embed', done: 0, total: toEmbed.length });
     await embedAll(embedder, toEmbed, progress);
 
-    // 6. Edges, from the rows the index will hold once written: the kept ones and the new ones.
+    // 6. Write the new rows (the changed files' old rows are gone by now) and derive the edges
+    // meanwhile: LanceDB writes on its own threads while the edges are computed on this one.
     progress({ phase: 'edges', done: 0, total: 1 });
-    const removed = new Set(removedPaths);
-    const edgeFiles: EdgeFile[] = [...(kept?.files.filter((file) => !removed.has(file.path)) ?? []), ...fileRows];
-    const edges = deriveEdges(edgeFiles, history.ordered);
-    progress({ phase: 'edges', done: 1, total: 1 });
-
-    // 7. Write: the changed files' rows out, the new ones in; tables are independent, so all at once.
-    progress({ phase: 'write', done: 0, total: 1 });
     if (!meta) await store.resetIndexTables(dimension);
-    const replace = async (table: 'files' | 'chunks' | 'questions', rows: object[]) => {
-      if (meta) await store.deleteIn(table, 'path', removedPaths);
-      await store.add(table, rows);
-    };
-    await Promise.all([
-      replace('files', fileRows),
-      replace('chunks', chunkRows),
-      replace('questions', questionRows),
+    await clearedPromise;
+    const written = Promise.all([
+      store.add('files', fileRows),
+      store.add('chunks', chunkRows),
+      store.add('questions', questionRows),
       (async () => {
         if (meta && !appendHistory) await store.deleteWhere('history', 'true');
         await store.add('history', history.added);
         await store.deleteIn('history', 'sha', history.dropped);
       })(),
-      (async () => {
-        if (meta) await store.deleteWhere('edges', 'true');
-        await store.add('edges', edges);
-      })(),
     ]);
+    // Never left unobserved if deriving the edges throws first.
+    written.catch(() => undefined);
+
+    // Edges, from the rows the index will hold once written: the kept ones and the new ones.
+    const removed = new Set(removedPaths);
+    const unchangedFiles = kept?.files.filter((file) => !removed.has(file.path)) ?? [];
+    const edgeFiles: EdgeFile[] = [...unchangedFiles, ...fileRows];
+    // A file's import edges are a function of its path, language and imports (unchanged for a file
+    // not re-read) and of the set of all paths: when a push adds, deletes and renames nothing, the
+    // unchanged files keep theirs and only the re-read files are resolved again.
+    const samePaths =
+      kept !== undefined &&
+      edgeFiles.length === kept.files.length &&
+      new Set(edgeFiles.map((file) => file.path)).size === kept.files.length &&
+      edgeFiles.every((file) => kept.paths.has(file.path));
+    const keptImports = samePaths && kept.importEdges ? kept.importEdges.filter((edge) => !removed.has(edge.src)) : undefined;
+    const edges = await deriveEdges(edgeFiles, history.ordered, keptImports ? { edges: keptImports, resolve: fileRows } : undefined);
+    progress({ phase: 'edges', done: 1, total: 1 });
+
+    progress({ phase: 'write', done: 0, total: 1 });
+    await Promise.all([written, store.add('edges', edges)]);
     progress({ phase: 'write', done: 1, total: 1 });
 
     progress({ phase: 'search-index', done: 0, total: 1 });
@@ -496,19 +510,24 @@ interface Kept {
   /** Every history row, in table order. */
   history: EdgeCommit[];
   chunks: KeptChunks;
+  /** The paths of `files`. */
+  paths: Set<string>;
+  /** Every import edge (all files'), when asked for (a push that only modifies files). */
+  importEdges?: EdgeRow[];
 }
 
-async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept> {
-  const [files, history, chunks] = await Promise.all([
+async function readKept(store: RepoStore, changedPaths: string[], options: { importEdges: boolean }): Promise<Kept> {
+  const [files, history, chunks, importEdges] = await Promise.all([
     store.readColumns<EdgeFile>('files', { columns: ['path', 'language', 'imports'] }),
     store.readColumns<EdgeCommit>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
-    store.readRowsIn<Pick<ChunkRow, 'path' | 'name' | 'signature' | 'doc' | 'content_hash' | 'tokens' | 'vector'>>('chunks', 'path', changedPaths, {
+    store.readColumnsIn<Pick<ChunkRow, 'path' | 'name' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array }>('chunks', 'path', changedPaths, {
       columns: ['path', 'name', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
     }),
+    options.importEdges ? store.readColumns<EdgeRow>('edges', { columns: ['kind', 'src', 'dst', 'weight'], where: "kind = 'import'" }) : undefined,
   ]);
   const byKey: KeptChunks = new Map();
-  for (const row of chunks) byKey.set(reuseKey(row), { tokens: row.tokens, vector: toFloat32(row.vector) });
-  return { files, history, chunks: byKey };
+  for (const row of chunks) byKey.set(reuseKey(row), { tokens: row.tokens, vector: row.vector });
+  return { files, history, chunks: byKey, paths: new Set(files.map((file) => file.path)), importEdges };
 }
 
 /**
@@ -534,11 +553,41 @@ function slideWindow(window: string[], keptRows: EdgeCommit[], newRows: HistoryR
   };
 }
 
-/** Import edges between the files, and co-change and author edges from the history (in git's order). */
-function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): EdgeRow[] {
+/**
+ * Deletes what an incremental run replaces: the rows of changed, renamed and deleted files and
+ * every edge (those `kept` reads once it has read them); and has the schemas ready for the writes
+ * that follow.
+ */
+async function clearChanged(store: RepoStore, removedPaths: string[], kept: Promise<unknown>): Promise<void> {
+  await Promise.all([
+    store.prepareWrites(['files', 'chunks', 'questions', 'history', 'edges']),
+    store.deleteIn('questions', 'path', removedPaths),
+    kept.then(() =>
+      Promise.all([store.deleteIn('files', 'path', removedPaths), store.deleteIn('chunks', 'path', removedPaths), store.deleteWhere('edges', 'true')]),
+    ),
+  ]);
+}
+
+/** Hands the thread back to the event loop, so LanceDB's replies (and the writes they start) go on. */
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Import edges between the files, and co-change and author edges from the history (in git's
+ * order). Yields to the event loop now and then, so writes started before keep going.
+ */
+async function deriveEdges(
+  files: EdgeFile[],
+  history: EdgeCommit[],
+  /** Import edges already known (those of the files not in `resolve`), and the files whose imports are resolved here. */
+  known?: { edges: EdgeRow[]; resolve: EdgeFile[] },
+): Promise<EdgeRow[]> {
+  for (let i = 0; i < 3; i += 1) await yieldToLoop();
   const pathIndex = buildPathIndex(files.map((file) => file.path));
-  const edges: EdgeRow[] = [];
-  for (const file of files) {
+  const edges: EdgeRow[] = known ? [...known.edges] : [];
+  for (const [i, file] of (known?.resolve ?? files).entries()) {
+    if (i % 500 === 0) await yieldToLoop();
     const specifiers = JSON.parse(file.imports) as string[];
     for (const target of resolveImports(file.path, file.language as Language, specifiers, pathIndex)) {
       edges.push({ kind: 'import', src: file.path, dst: target, weight: 1 });
@@ -557,8 +606,9 @@ function deriveEdges(files: EdgeFile[], history: EdgeCommit[]): EdgeRow[] {
     issues: [],
     renames: JSON.parse(row.renames) as Array<{ from: string; to: string }>,
   }));
-  const known = new Set(files.map((file) => file.path));
-  for (const edge of deriveHistoryEdges(commits, known)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
+  const paths = new Set(files.map((file) => file.path));
+  await yieldToLoop();
+  for (const edge of deriveHistoryEdges(commits, paths)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
   edges.sort((a, b) => a.kind.localeCompare(b.kind) || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
   return edges;
 }

@@ -68,6 +68,8 @@ const ftsConfig = () => lancedb.Index.fts({
  */
 export class RepoStore {
   private readonly tables = new Map<TableName, lancedb.Table>();
+  /** Each open table's schema, asked once: `add` then reaches LanceDB without waiting for a reply first. */
+  private readonly schemas = new WeakMap<lancedb.Table, Promise<Awaited<ReturnType<lancedb.Table['schema']>>>>();
 
   private constructor(
     readonly repoId: string,
@@ -162,10 +164,24 @@ export class RepoStore {
     }
   }
 
+  private schemaOf(table: lancedb.Table): ReturnType<lancedb.Table['schema']> {
+    let schema = this.schemas.get(table);
+    if (!schema) {
+      schema = table.schema();
+      this.schemas.set(table, schema);
+    }
+    return schema;
+  }
+
+  /** Opens index tables and reads their schemas ahead of writes (an `add` then starts at once). */
+  async prepareWrites(names: readonly IndexTable[]): Promise<void> {
+    await Promise.all(names.map(async (name) => this.schemaOf(await this.requireTable(name))));
+  }
+
   async add<Row extends object>(name: IndexTable, rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
     const table = await this.requireTable(name);
-    const schema = await table.schema();
+    const schema = await this.schemaOf(table);
     for (let start = 0; start < rows.length; start += ADD_BATCH) {
       await table.add(rowsToArrow(schema, rows.slice(start, start + ADD_BATCH)));
     }
@@ -221,6 +237,21 @@ export class RepoStore {
       const row: Record<string, unknown> = {};
       for (let column = 0; column < options.columns.length; column += 1) row[options.columns[column]] = values[column][index];
       rows[index] = row as Row;
+    }
+    return rows;
+  }
+
+  /**
+   * Like `readColumns`, for the rows whose `column` is one of `values` (none when `values` is
+   * empty); `vector` columns come back as Float32Arrays.
+   */
+  async readColumnsIn<Row>(name: TableName, column: string, values: string[], options: { columns: string[] }): Promise<Row[]> {
+    const table = await this.table(name);
+    if (!table || values.length === 0) return [];
+    const rows: Row[] = [];
+    for (const list of inLists(values)) {
+      const result = await table.query().where(`${column} IN (${list})`).select(options.columns).toArrow();
+      rows.push(...columnsToRows<Row>(result, options.columns));
     }
     return rows;
   }
@@ -428,6 +459,30 @@ function inLists(values: string[]): string[] {
 async function rowsWithKeys<Row>(table: lancedb.Table, keys: string[]): Promise<Row[]> {
   const rows: Row[] = [];
   for (const list of inLists(keys)) rows.push(...((await table.query().where(`key IN (${list})`).toArray()) as Row[]));
+  return rows;
+}
+
+/** Rows of an Arrow result as plain objects, decoded column by column; fixed-size float lists (vectors) as Float32Arrays. */
+function columnsToRows<Row>(result: Awaited<ReturnType<ReturnType<lancedb.Table['query']>['toArrow']>>, columns: string[]): Row[] {
+  const values = columns.map((column): ArrayLike<unknown> => {
+    const child = result.getChild(column);
+    if (!child) return [];
+    const listSize = (child.type as { listSize?: number }).listSize;
+    if (listSize === undefined) return child.toArray() as ArrayLike<unknown>;
+    // One copy of each batch's flat values, then a view per row.
+    const vectors: Float32Array[] = [];
+    for (const data of child.data) {
+      const flat = Float32Array.from((data.children[0]!.values as Float32Array).subarray(data.offset * listSize, (data.offset + data.length) * listSize));
+      for (let index = 0; index < data.length; index += 1) vectors.push(flat.subarray(index * listSize, (index + 1) * listSize));
+    }
+    return vectors;
+  });
+  const rows = new Array<Row>(result.numRows);
+  for (let index = 0; index < result.numRows; index += 1) {
+    const row: Record<string, unknown> = {};
+    for (let column = 0; column < columns.length; column += 1) row[columns[column]] = values[column][index];
+    rows[index] = row as Row;
+  }
   return rows;
 }
 

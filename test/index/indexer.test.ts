@@ -254,6 +254,31 @@ describe('indexRepository (offline)', () => {
     expect(again.changedFiles).toBe(0);
   });
 
+  test('an incremental run that only modifies files (no path added or removed) gives the same rows as a full index', async () => {
+    const incrementalDir = await tempDir();
+    await indexRepository(await options(incrementalDir, { commit: repo.shas[1] }));
+    const second = await indexRepository(await options(incrementalDir, { commit: repo.shas[2] }));
+    expect(second.incremental).toBe(true);
+    expect(second.changedFiles).toBe(1); // web/money.ts
+    expect(second.deletedFiles).toBe(0);
+    const fullDir = await tempDir();
+    await indexRepository(await options(fullDir, { commit: repo.shas[2] }));
+    const a = await openStore(incrementalDir);
+    const b = await openStore(fullDir);
+    try {
+      for (const table of ['files', 'chunks', 'questions', 'history', 'edges'] as const) {
+        expect(await snapshot(a, table), table).toEqual(await snapshot(b, table));
+      }
+      // Import edges both of the re-read file and of the files that kept theirs.
+      const imports = (await snapshot(a, 'edges')).filter((edge) => edge.kind === 'import');
+      expect(imports.some((edge) => edge.src === 'web/money.ts' || edge.dst === 'web/money.ts')).toBe(true);
+      expect(imports.some((edge) => edge.src !== 'web/money.ts')).toBe(true);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   test('an incremental run whose new commits push old ones out of the history window: same history and edges as a full index', async () => {
     const incrementalDir = await tempDir();
     await indexRepository(await options(incrementalDir, { commit: repo.shas[2], historyCommits: 2 }));

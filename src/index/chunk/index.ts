@@ -6,31 +6,21 @@
 import { log } from '../../log.ts';
 import type { ChunkedFile, Language, WalkedFile } from '../types.ts';
 import { chunkTreeSitter, isTreeSitterLanguage, loadGrammar } from './tree-sitter.ts';
+import { chunkTypeScript, loadTypeScriptCompiler } from './typescript.ts';
 import { windowChunks } from './windows.ts';
 
 export { MAX_CHUNK_CHARS } from './windows.ts';
 
 const EMPTY: ChunkedFile = { chunks: [], doc: '', symbols: [], imports: [] };
 
-/**
- * ts-morph (it bundles the TypeScript compiler) takes ~0.4 s to load: loaded on the first
- * TS/JS file, so an index run, or a push, without one never pays for it.
- */
-let typeScriptChunker: Promise<typeof import('./typescript.ts')> | undefined;
-
 const TYPESCRIPT_LANGUAGES = new Set<Language>(['typescript', 'tsx', 'javascript']);
-
-function loadTypeScriptChunker(): Promise<typeof import('./typescript.ts')> {
-  typeScriptChunker ??= import('./typescript.ts');
-  return typeScriptChunker;
-}
 
 async function parseCode(file: WalkedFile): Promise<ChunkedFile | undefined> {
   switch (file.language) {
     case 'typescript':
     case 'tsx':
     case 'javascript':
-      return (await loadTypeScriptChunker()).chunkTypeScript(file);
+      return chunkTypeScript(file);
     default:
       if (isTreeSitterLanguage(file.language)) return chunkTreeSitter({ ...file, language: file.language });
       return undefined;
@@ -41,8 +31,18 @@ async function parseCode(file: WalkedFile): Promise<ChunkedFile | undefined> {
 export function warmParsers(languages: Iterable<Language>): void {
   for (const language of new Set(languages)) {
     if (isTreeSitterLanguage(language)) void loadGrammar(language);
-    // A failed load surfaces (and is handled) when a file needs the chunker.
-    else if (TYPESCRIPT_LANGUAGES.has(language)) loadTypeScriptChunker().catch(() => undefined);
+    // The TypeScript compiler (~0.1 s with its code cache, ~0.3 s without) loads on the next turn,
+    // once the caller's git and LanceDB work has started. A failed load surfaces (and is handled)
+    // when a file needs the chunker.
+    else if (TYPESCRIPT_LANGUAGES.has(language)) {
+      setImmediate(() => {
+        try {
+          loadTypeScriptCompiler();
+        } catch {
+          // See above.
+        }
+      });
+    }
   }
 }
 

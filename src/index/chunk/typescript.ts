@@ -1,14 +1,17 @@
 /**
- * TypeScript / TSX / JavaScript chunking with ts-morph (its bundled TypeScript parser).
+ * TypeScript / TSX / JavaScript chunking with the TypeScript parser that ts-morph bundles.
  *
- * One in-memory Project is reused; each file is created, walked through its compiler nodes (the
- * wrappers are much slower and we only read syntax) and removed again, so memory stays flat over
- * thousands of files. CommonJS matters as much as ES modules: express, axios and dayjs define
+ * Only that compiler is loaded, with V8's code cache (see code-cache.ts), and files are parsed with
+ * `ts.createSourceFile`, exactly what a ts-morph Project would call for an in-memory file: ts-morph
+ * itself and its lib files take another ~0.15-0.2 s to load, and its node wrappers are much slower;
+ * we only read syntax. CommonJS matters as much as ES modules: express, axios and dayjs define
  * most of their API as `proto.format = function …` or `module.exports = { … }`.
  */
-import { Project, ts } from 'ts-morph';
+import { createRequire } from 'node:module';
+import type { ts } from 'ts-morph';
 
 import type { Chunk, ChunkedFile, ChunkKind, WalkedFile } from '../types.ts';
+import { requireWithCodeCache, type CachedModule } from './code-cache.ts';
 import {
   byPosition,
   collapseSignature,
@@ -21,33 +24,44 @@ import {
   topLevelBlocks,
 } from './windows.ts';
 
-let project: Project | undefined;
+/**
+ * The TypeScript compiler ts-morph bundles (the same file its `ts` export is), loaded on first use
+ * (or by `loadTypeScriptCompiler`): this module itself is cheap to import.
+ */
+let compiler: CachedModule<typeof ts> | undefined;
+let loadError: unknown;
+let tsc: typeof ts;
 
-function getProject(): Project {
-  project ??= new Project({
-    useInMemoryFileSystem: true,
-    skipAddingFilesFromTsConfig: true,
-    skipFileDependencyResolution: true,
-    skipLoadingLibFiles: true,
-    compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve, noResolve: true, noLib: true },
-  });
-  return project;
+/** Loads the compiler once; a failure is remembered and thrown again (files then become line windows). */
+export function loadTypeScriptCompiler(): void {
+  if (compiler) return;
+  if (loadError !== undefined) throw loadError;
+  try {
+    const loaded = requireWithCodeCache<typeof ts>(
+      createRequire(createRequire(import.meta.url).resolve('ts-morph')).resolve('@ts-morph/common/dist/typescript.js'),
+    );
+    tsc = loaded.exports;
+    compiler = loaded;
+  } catch (error) {
+    loadError = error;
+    throw error;
+  }
 }
 
 function virtualFile(file: WalkedFile): { name: string; kind: ts.ScriptKind } {
-  if (file.language === 'tsx') return { name: '/chunk/file.tsx', kind: ts.ScriptKind.TSX };
+  if (file.language === 'tsx') return { name: '/chunk/file.tsx', kind: tsc.ScriptKind.TSX };
   if (file.language === 'typescript') {
-    if (file.path.endsWith('.d.ts')) return { name: '/chunk/file.d.ts', kind: ts.ScriptKind.TS };
-    return { name: '/chunk/file.ts', kind: ts.ScriptKind.TS };
+    if (file.path.endsWith('.d.ts')) return { name: '/chunk/file.d.ts', kind: tsc.ScriptKind.TS };
+    return { name: '/chunk/file.ts', kind: tsc.ScriptKind.TS };
   }
   // Plain .js files often hold JSX (React); the JSX grammar is a superset for practical purposes.
-  return { name: '/chunk/file.jsx', kind: ts.ScriptKind.JSX };
+  return { name: '/chunk/file.jsx', kind: tsc.ScriptKind.JSX };
 }
 
 type FunctionLike = ts.ArrowFunction | ts.FunctionExpression;
 
 function isFunctionLike(node: ts.Node): node is FunctionLike {
-  return ts.isArrowFunction(node) || ts.isFunctionExpression(node);
+  return tsc.isArrowFunction(node) || tsc.isFunctionExpression(node);
 }
 
 /**
@@ -56,26 +70,26 @@ function isFunctionLike(node: ts.Node): node is FunctionLike {
  */
 function unwrapValue(expr: ts.Expression, depth = 0): FunctionLike | ts.ClassExpression | ts.ObjectLiteralExpression | undefined {
   if (depth > 4) return undefined;
-  if (isFunctionLike(expr) || ts.isClassExpression(expr) || ts.isObjectLiteralExpression(expr)) return expr;
+  if (isFunctionLike(expr) || tsc.isClassExpression(expr) || tsc.isObjectLiteralExpression(expr)) return expr;
   if (
-    ts.isParenthesizedExpression(expr) ||
-    ts.isAsExpression(expr) ||
-    ts.isSatisfiesExpression(expr) ||
-    ts.isTypeAssertionExpression(expr) ||
-    ts.isNonNullExpression(expr)
+    tsc.isParenthesizedExpression(expr) ||
+    tsc.isAsExpression(expr) ||
+    tsc.isSatisfiesExpression(expr) ||
+    tsc.isTypeAssertionExpression(expr) ||
+    tsc.isNonNullExpression(expr)
   ) {
     return unwrapValue(expr.expression, depth + 1);
   }
-  if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.EqualsToken) return unwrapValue(expr.right, depth + 1);
-  if (ts.isCallExpression(expr)) {
+  if (tsc.isBinaryExpression(expr) && expr.operatorToken.kind === tsc.SyntaxKind.EqualsToken) return unwrapValue(expr.right, depth + 1);
+  if (tsc.isCallExpression(expr)) {
     for (let i = expr.arguments.length - 1; i >= 0; i--) {
       const arg = expr.arguments[i];
       if (isFunctionLike(arg)) return arg;
     }
     for (const arg of expr.arguments) {
-      if (ts.isCallExpression(arg)) {
+      if (tsc.isCallExpression(arg)) {
         const inner = unwrapValue(arg, depth + 1);
-        if (inner && !ts.isObjectLiteralExpression(inner)) return inner;
+        if (inner && !tsc.isObjectLiteralExpression(inner)) return inner;
       }
     }
   }
@@ -86,10 +100,10 @@ function unwrapValue(expr: ts.Expression, depth = 0): FunctionLike | ts.ClassExp
 function isRequireValue(expr: ts.Expression | undefined): boolean {
   let current = expr;
   for (let i = 0; current && i < 5; i++) {
-    if (ts.isCallExpression(current)) {
-      if (ts.isIdentifier(current.expression) && current.expression.text === 'require') return true;
+    if (tsc.isCallExpression(current)) {
+      if (tsc.isIdentifier(current.expression) && current.expression.text === 'require') return true;
       current = current.expression;
-    } else if (ts.isPropertyAccessExpression(current) || ts.isParenthesizedExpression(current) || ts.isAwaitExpression(current)) {
+    } else if (tsc.isPropertyAccessExpression(current) || tsc.isParenthesizedExpression(current) || tsc.isAwaitExpression(current)) {
       current = current.expression;
     } else {
       return false;
@@ -99,19 +113,19 @@ function isRequireValue(expr: ts.Expression | undefined): boolean {
 }
 
 function stringArg(node: ts.Node | undefined): string | undefined {
-  if (node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node))) return node.text;
+  if (node && (tsc.isStringLiteral(node) || tsc.isNoSubstitutionTemplateLiteral(node))) return node.text;
   return undefined;
 }
 
 /** Dotted text of `a.b.c` / `a['b']`, or undefined for anything computed. */
 function accessChain(expr: ts.Expression): string[] | undefined {
-  if (ts.isIdentifier(expr)) return [expr.text];
-  if (expr.kind === ts.SyntaxKind.ThisKeyword) return ['this'];
-  if (ts.isPropertyAccessExpression(expr)) {
+  if (tsc.isIdentifier(expr)) return [expr.text];
+  if (expr.kind === tsc.SyntaxKind.ThisKeyword) return ['this'];
+  if (tsc.isPropertyAccessExpression(expr)) {
     const left = accessChain(expr.expression);
     return left && [...left, expr.name.text];
   }
-  if (ts.isElementAccessExpression(expr)) {
+  if (tsc.isElementAccessExpression(expr)) {
     const key = stringArg(expr.argumentExpression);
     const left = accessChain(expr.expression);
     return left && key !== undefined ? [...left, key] : undefined;
@@ -173,7 +187,7 @@ class TsChunker {
 
   /** Position after decorators, where `async foo()` or `class X` starts. */
   private signatureStart(node: ts.Node): number {
-    const decorators = ts.canHaveDecorators(node) ? ts.getDecorators(node) : undefined;
+    const decorators = tsc.canHaveDecorators(node) ? tsc.getDecorators(node) : undefined;
     if (decorators?.length) {
       let pos = decorators[decorators.length - 1].end;
       while (pos < this.text.length && /\s/.test(this.text[pos])) pos++;
@@ -224,8 +238,8 @@ class TsChunker {
 
   private memberName(name: ts.PropertyName | undefined): string | undefined {
     if (!name) return undefined;
-    if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
-    if (ts.isComputedPropertyName(name)) return `[${name.expression.getText(this.sf)}]`;
+    if (tsc.isIdentifier(name) || tsc.isPrivateIdentifier(name) || tsc.isStringLiteral(name) || tsc.isNumericLiteral(name)) return name.text;
+    if (tsc.isComputedPropertyName(name)) return `[${name.expression.getText(this.sf)}]`;
     return undefined;
   }
 
@@ -242,7 +256,7 @@ class TsChunker {
     const body = fn.body;
     const from = sigFrom ?? this.signatureStart(rangeNode);
     const to = body ? this.startOf(body) : fn.end;
-    const members = topLevel && body && ts.isBlock(body) ? this.assignedMethods(body.statements) : [];
+    const members = topLevel && body && tsc.isBlock(body) ? this.assignedMethods(body.statements) : [];
     return this.emit(name, kind, rangeNode, this.sig(from, to), members, topLevel, to, rangeStart);
   }
 
@@ -253,9 +267,9 @@ class TsChunker {
   private assignedMethods(statements: readonly ts.Statement[]): MemberSpan[] {
     const spans: MemberSpan[] = [];
     for (const statement of statements) {
-      if (!ts.isExpressionStatement(statement)) continue;
+      if (!tsc.isExpressionStatement(statement)) continue;
       const expr = statement.expression;
-      if (!ts.isBinaryExpression(expr) || expr.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
+      if (!tsc.isBinaryExpression(expr) || expr.operatorToken.kind !== tsc.SyntaxKind.EqualsToken) continue;
       const target = assignmentName(expr.left);
       const value = unwrapValue(expr.right);
       if (!target || target.parts.length < 2 || !value || !isFunctionLike(value)) continue;
@@ -276,14 +290,14 @@ class TsChunker {
   }
 
   private classMember(member: ts.ClassElement, scope: string[]): MemberSpan | undefined {
-    if (ts.isConstructorDeclaration(member)) {
+    if (tsc.isConstructorDeclaration(member)) {
       return member.body ? this.emitFunction(this.qualify(scope, 'constructor'), 'method', member, member, false) : undefined;
     }
-    if (ts.isMethodDeclaration(member) || ts.isGetAccessorDeclaration(member) || ts.isSetAccessorDeclaration(member)) {
+    if (tsc.isMethodDeclaration(member) || tsc.isGetAccessorDeclaration(member) || tsc.isSetAccessorDeclaration(member)) {
       const name = this.memberName(member.name);
       return name && member.body ? this.emitFunction(this.qualify(scope, name), 'method', member, member, false) : undefined;
     }
-    if (ts.isPropertyDeclaration(member) && member.initializer) {
+    if (tsc.isPropertyDeclaration(member) && member.initializer) {
       const name = this.memberName(member.name);
       const value = unwrapValue(member.initializer);
       if (name && value && isFunctionLike(value)) {
@@ -300,13 +314,13 @@ class TsChunker {
     for (const prop of obj.properties) {
       const name = this.memberName(prop.name);
       if (!name) continue;
-      if (ts.isMethodDeclaration(prop) || ts.isGetAccessorDeclaration(prop) || ts.isSetAccessorDeclaration(prop)) {
+      if (tsc.isMethodDeclaration(prop) || tsc.isGetAccessorDeclaration(prop) || tsc.isSetAccessorDeclaration(prop)) {
         if (prop.body) spans.push(this.emitFunction(this.qualify(scope, name), kind, prop, prop, topLevel));
-      } else if (ts.isPropertyAssignment(prop)) {
+      } else if (tsc.isPropertyAssignment(prop)) {
         const value = unwrapValue(prop.initializer);
         if (!value) continue;
         if (isFunctionLike(value)) spans.push(this.emitFunction(this.qualify(scope, name), kind, value, prop, topLevel, this.startOf(prop)));
-        else if (ts.isClassExpression(value)) spans.push(this.emitClass(name, value, prop, scope, topLevel));
+        else if (tsc.isClassExpression(value)) spans.push(this.emitClass(name, value, prop, scope, topLevel));
         else if (depth < 1) spans.push(...this.objectMembers(value, [...scope, name], topLevel, depth + 1));
       }
     }
@@ -328,7 +342,7 @@ class TsChunker {
       const fnName = name ?? value.name?.text ?? 'default';
       const kind: ChunkKind = parts.length > 1 ? 'method' : 'function';
       this.emitFunction(this.qualify(scope, fnName), kind, value, rangeNode, topLevel, this.startOf(rangeNode));
-    } else if (ts.isClassExpression(value)) {
+    } else if (tsc.isClassExpression(value)) {
       this.emitClass(name ?? value.name?.text ?? 'default', value, rangeNode, scope, topLevel);
     } else {
       this.objectMembers(value, name ? [...scope, ...name.split('.')] : scope, topLevel);
@@ -339,9 +353,9 @@ class TsChunker {
     const spans: MemberSpan[] = [];
     let overloadStart: ts.Node | undefined;
     for (const statement of statements) {
-      if (ts.isFunctionDeclaration(statement)) {
+      if (tsc.isFunctionDeclaration(statement)) {
         const name = statement.name?.text ?? 'default';
-        const ambient = this.file.path.endsWith('.d.ts') || statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
+        const ambient = this.file.path.endsWith('.d.ts') || statement.modifiers?.some((m) => m.kind === tsc.SyntaxKind.DeclareKeyword);
         if (!statement.body && !ambient) {
           // An overload signature: the implementation's chunk starts here.
           overloadStart ??= statement;
@@ -354,31 +368,31 @@ class TsChunker {
         continue;
       }
       overloadStart = undefined;
-      if (ts.isClassDeclaration(statement)) {
+      if (tsc.isClassDeclaration(statement)) {
         spans.push(this.emitClass(statement.name?.text ?? 'default', statement, statement, scope, topLevel));
-      } else if (ts.isInterfaceDeclaration(statement)) {
+      } else if (tsc.isInterfaceDeclaration(statement)) {
         spans.push(this.emitDeclaration(statement.name.text, 'interface', statement, statement.members.pos, scope, topLevel));
-      } else if (ts.isTypeAliasDeclaration(statement)) {
+      } else if (tsc.isTypeAliasDeclaration(statement)) {
         spans.push(this.emitDeclaration(statement.name.text, 'type', statement, statement.type.getStart(this.sf), scope, topLevel));
-      } else if (ts.isEnumDeclaration(statement)) {
+      } else if (tsc.isEnumDeclaration(statement)) {
         spans.push(this.emitDeclaration(statement.name.text, 'enum', statement, statement.members.pos, scope, topLevel));
-      } else if (ts.isModuleDeclaration(statement)) {
+      } else if (tsc.isModuleDeclaration(statement)) {
         spans.push(this.emitModule(statement, scope, topLevel));
-      } else if (ts.isVariableStatement(statement)) {
+      } else if (tsc.isVariableStatement(statement)) {
         const declarations = statement.declarationList.declarations;
         for (const decl of declarations) {
-          if (!ts.isIdentifier(decl.name) || !decl.initializer) continue;
+          if (!tsc.isIdentifier(decl.name) || !decl.initializer) continue;
           const value = unwrapValue(decl.initializer);
           if (!value) continue;
           const rangeNode = declarations.length === 1 ? statement : decl;
           this.emitValue([decl.name.text], value, rangeNode, scope, topLevel);
         }
-      } else if (ts.isExpressionStatement(statement)) {
+      } else if (tsc.isExpressionStatement(statement)) {
         this.expressionStatement(statement, scope, topLevel);
-      } else if (ts.isExportAssignment(statement)) {
+      } else if (tsc.isExportAssignment(statement)) {
         const value = unwrapValue(statement.expression);
-        if (value) this.emitValue(ts.isObjectLiteralExpression(value) ? ['default'] : [], value, statement, scope, topLevel);
-      } else if (ts.isIfStatement(statement) || ts.isBlock(statement) || ts.isTryStatement(statement)) {
+        if (value) this.emitValue(tsc.isObjectLiteralExpression(value) ? ['default'] : [], value, statement, scope, topLevel);
+      } else if (tsc.isIfStatement(statement) || tsc.isBlock(statement) || tsc.isTryStatement(statement)) {
         // UMD wrappers and `if (typeof module !== 'undefined')` guards still hold top-level API.
         for (const block of this.nestedBlocks(statement)) spans.push(...this.visitStatements(block, scope, topLevel));
       }
@@ -387,11 +401,11 @@ class TsChunker {
   }
 
   private nestedBlocks(statement: ts.Statement): Array<readonly ts.Statement[]> {
-    if (ts.isBlock(statement)) return [statement.statements];
-    if (ts.isTryStatement(statement)) {
+    if (tsc.isBlock(statement)) return [statement.statements];
+    if (tsc.isTryStatement(statement)) {
       return [statement.tryBlock.statements, statement.catchClause?.block.statements ?? [], statement.finallyBlock?.statements ?? []];
     }
-    if (ts.isIfStatement(statement)) {
+    if (tsc.isIfStatement(statement)) {
       const out: Array<readonly ts.Statement[]> = [[statement.thenStatement]];
       if (statement.elseStatement) out.push([statement.elseStatement]);
       return out;
@@ -412,28 +426,28 @@ class TsChunker {
     let current: ts.ModuleDeclaration = statement;
     for (;;) {
       names.push(current.name.text);
-      if (current.body && ts.isModuleDeclaration(current.body)) current = current.body;
+      if (current.body && tsc.isModuleDeclaration(current.body)) current = current.body;
       else break;
     }
     const body = current.body;
     const inner = [...scope, ...names];
-    const members = body && ts.isModuleBlock(body) ? this.visitStatements(body.statements, inner, false) : [];
+    const members = body && tsc.isModuleBlock(body) ? this.visitStatements(body.statements, inner, false) : [];
     const bodyStart = body ? this.startOf(body) : statement.end;
     return this.emit(inner.join('.'), 'module', statement, this.sig(this.signatureStart(statement), bodyStart), members, topLevel, bodyStart);
   }
 
   private expressionStatement(statement: ts.ExpressionStatement, scope: string[], topLevel: boolean): void {
     let expr = statement.expression;
-    while (ts.isParenthesizedExpression(expr)) expr = expr.expression;
-    if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    while (tsc.isParenthesizedExpression(expr)) expr = expr.expression;
+    if (tsc.isBinaryExpression(expr) && expr.operatorToken.kind === tsc.SyntaxKind.EqualsToken) {
       const target = assignmentName(expr.left);
       if (!target) return;
       const value = unwrapValue(expr.right);
       if (!value) return;
       if (target.isModuleExports && target.parts.length === 0) {
         // `module.exports = function name() {}` is named after the function when it has a name.
-        const own = (isFunctionLike(value) || ts.isClassExpression(value)) && value.name ? value.name.text : undefined;
-        if (ts.isObjectLiteralExpression(value)) this.emitValue([], value, statement, scope, topLevel);
+        const own = (isFunctionLike(value) || tsc.isClassExpression(value)) && value.name ? value.name.text : undefined;
+        if (tsc.isObjectLiteralExpression(value)) this.emitValue([], value, statement, scope, topLevel);
         else this.emitValue([], value, statement, scope, topLevel, own ?? 'module.exports');
         return;
       }
@@ -441,17 +455,17 @@ class TsChunker {
       return;
     }
     // An IIFE (`(function () { … })()`, `!function () {}()`, `(() => {}).call(this)`) wraps a whole module.
-    if (ts.isPrefixUnaryExpression(expr)) expr = expr.operand;
-    if (ts.isCallExpression(expr)) {
+    if (tsc.isPrefixUnaryExpression(expr)) expr = expr.operand;
+    if (tsc.isCallExpression(expr)) {
       let callee: ts.Expression = expr.expression;
-      if (ts.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply')) callee = callee.expression;
-      while (ts.isParenthesizedExpression(callee)) callee = callee.expression;
-      if (isFunctionLike(callee) && callee.body && ts.isBlock(callee.body)) {
+      if (tsc.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply')) callee = callee.expression;
+      while (tsc.isParenthesizedExpression(callee)) callee = callee.expression;
+      if (isFunctionLike(callee) && callee.body && tsc.isBlock(callee.body)) {
         this.visitStatements(callee.body.statements, scope, topLevel);
       } else {
         // `(function (root, factory) {…})(this, function () { … })`: the factory is the module.
         for (const arg of expr.arguments) {
-          if (isFunctionLike(arg) && ts.isBlock(arg.body) && arg.body.statements.length > 3) this.visitStatements(arg.body.statements, scope, topLevel);
+          if (isFunctionLike(arg) && tsc.isBlock(arg.body) && arg.body.statements.length > 3) this.visitStatements(arg.body.statements, scope, topLevel);
         }
       }
     }
@@ -464,12 +478,12 @@ class TsChunker {
   markImportStatements(statements: readonly ts.Statement[]): void {
     for (const statement of statements) {
       const isImport =
-        ts.isImportDeclaration(statement) ||
-        ts.isImportEqualsDeclaration(statement) ||
-        (ts.isExportDeclaration(statement) && statement.moduleSpecifier !== undefined) ||
-        (ts.isVariableStatement(statement) &&
+        tsc.isImportDeclaration(statement) ||
+        tsc.isImportEqualsDeclaration(statement) ||
+        (tsc.isExportDeclaration(statement) && statement.moduleSpecifier !== undefined) ||
+        (tsc.isVariableStatement(statement) &&
           statement.declarationList.declarations.every((d) => isRequireValue(d.initializer))) ||
-        (ts.isExpressionStatement(statement) && (isRequireValue(statement.expression) || ts.isStringLiteral(statement.expression)));
+        (tsc.isExpressionStatement(statement) && (isRequireValue(statement.expression) || tsc.isStringLiteral(statement.expression)));
       if (isImport) markCovered(this.covered, this.lineOf(this.startOf(statement)), this.lineOf(statement.end));
     }
   }
@@ -482,45 +496,44 @@ function collectImports(sf: ts.SourceFile, text: string): string[] {
     if (spec && !out.includes(spec)) out.push(spec);
   };
   for (const statement of sf.statements) {
-    if (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) add(stringArg(statement.moduleSpecifier));
-    else if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference)) {
+    if (tsc.isImportDeclaration(statement) || tsc.isExportDeclaration(statement)) add(stringArg(statement.moduleSpecifier));
+    else if (tsc.isImportEqualsDeclaration(statement) && tsc.isExternalModuleReference(statement.moduleReference)) {
       add(stringArg(statement.moduleReference.expression));
     }
   }
   if (/\b(require|import)\s*\(/.test(text)) {
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node)) {
+      if (tsc.isCallExpression(node)) {
         const callee = node.expression;
-        if ((callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) && node.arguments.length >= 1) {
+        if ((callee.kind === tsc.SyntaxKind.ImportKeyword || (tsc.isIdentifier(callee) && callee.text === 'require')) && node.arguments.length >= 1) {
           add(stringArg(node.arguments[0]));
         }
-      } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+      } else if (tsc.isImportTypeNode(node) && tsc.isLiteralTypeNode(node.argument)) {
         add(stringArg(node.argument.literal));
       }
-      ts.forEachChild(node, visit);
+      tsc.forEachChild(node, visit);
     };
-    ts.forEachChild(sf, visit);
+    tsc.forEachChild(sf, visit);
   }
   return out;
 }
 
 export function chunkTypeScript(file: WalkedFile): ChunkedFile {
+  loadTypeScriptCompiler();
   const text = file.text;
   const lines = splitLines(text);
   const { name, kind } = virtualFile(file);
-  const proj = getProject();
-  const source = proj.createSourceFile(name, text, { overwrite: true, scriptKind: kind });
-  try {
-    const sf = source.compilerNode;
-    const chunker = new TsChunker(file, sf, text, lines);
-    chunker.markImportStatements(sf.statements);
-    chunker.visitStatements(sf.statements, [], true);
-    const header = fileLeadingComment(lines, 'c');
-    if (header) markCovered(chunker.covered, header.startLine, header.endLine);
-    const chunks = [...chunker.chunks, ...topLevelBlocks(file, lines, chunker.covered)];
-    chunks.sort(byPosition);
-    return { chunks, doc: header?.text ?? '', symbols: chunker.symbols, imports: collectImports(sf, text) };
-  } finally {
-    proj.removeSourceFile(source);
-  }
+  // What a ts-morph Project (target Latest, parents set) builds for an in-memory file.
+  const sf = tsc.createSourceFile(name, text, tsc.ScriptTarget.Latest, true, kind);
+  const chunker = new TsChunker(file, sf, text, lines);
+  chunker.markImportStatements(sf.statements);
+  chunker.visitStatements(sf.statements, [], true);
+  const header = fileLeadingComment(lines, 'c');
+  if (header) markCovered(chunker.covered, header.startLine, header.endLine);
+  const chunks = [...chunker.chunks, ...topLevelBlocks(file, lines, chunker.covered)];
+  chunks.sort(byPosition);
+  const imports = collectImports(sf, text);
+  // Once a file is parsed, the parser's functions are compiled too: cache them with the rest.
+  compiler?.saveCache();
+  return { chunks, doc: header?.text ?? '', symbols: chunker.symbols, imports };
 }

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire, Module } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+import { log } from '../../log.ts';
+
+/**
+ * Loads a large CommonJS file (the 9 MB TypeScript compiler) with V8's code cache, as Node 22's
+ * module compile cache would: on Node 20 compiling it costs ~0.2 s of every run that needs it,
+ * with the cache ~0.05 s. The cache lives in the OS temp folder, keyed by the file, its size and
+ * mtime, the Node version and the process's flags; V8 itself rejects a cache that does not fit the source (and we
+ * then compile as usual and write a fresh one). Anything going wrong falls back to `require`.
+ */
+export interface CachedModule<T> {
+  exports: T;
+  /** Writes the cache once, if it was missing or rejected: call it after the module has done some work, so the functions compiled by then are cached too. */
+  saveCache(): void;
+}
+
+/** Per user; only used when this user owns it and nobody else can write to it (a cache is code V8 runs). */
+const CACHE_DIR = path.join(os.tmpdir(), `repo-scout-code-cache-${process.getuid?.() ?? 'user'}`);
+
+function cacheDirIsOurs(dir: string): boolean {
+  try {
+    const info = statSync(dir);
+    return info.isDirectory() && (process.getuid === undefined || info.uid === process.getuid()) && (info.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+export function requireWithCodeCache<T>(filename: string, options: { cacheDir?: string } = {}): CachedModule<T> {
+  const cacheDir = options.cacheDir ?? CACHE_DIR;
+  try {
+    const info = statSync(filename);
+    // V8 rejects a cache made under other flags (--cpu-prof, --max-semi-space-size, …): those get their own file.
+    const flags = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`;
+    const key = createHash('sha1').update(`${filename}\0${info.size}\0${info.mtimeMs}\0${process.version}\0${process.arch}\0${flags}`).digest('hex').slice(0, 16);
+    const cacheFile = path.join(cacheDir, `${path.basename(filename)}-${key}.bin`);
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = cacheDirIsOurs(cacheDir) ? readFileSync(cacheFile) : undefined;
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new vm.Script(Module.wrap(readFileSync(filename, 'utf8')), { filename, cachedData });
+    const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+    const module = { exports: {} as unknown, filename, id: filename, loaded: false };
+    wrapper.call(module.exports, module.exports, createRequire(filename), module, filename, path.dirname(filename));
+    module.loaded = true;
+    let save = cachedData === undefined || script.cachedDataRejected === true;
+    return {
+      exports: module.exports as T,
+      saveCache() {
+        if (!save) return;
+        save = false;
+        try {
+          mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+          if (!cacheDirIsOurs(cacheDir)) return;
+          // Written whole under a temporary name first: a concurrent reader never sees half a cache.
+          const partial = `${cacheFile}.${process.pid}.tmp`;
+          writeFileSync(partial, script.createCachedData());
+          renameSync(partial, cacheFile);
+        } catch (error) {
+          log.debug({ file: filename, err: error }, 'could not write the code cache');
+        }
+      },
+    };
+  } catch (error) {
+    log.debug({ file: filename, err: error }, 'code cache unavailable; loading the module as usual');
+    return { exports: createRequire(filename)(filename) as T, saveCache() {} };
+  }
+}
