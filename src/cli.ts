@@ -4,7 +4,7 @@ import { modelsFromEnv } from './ai/models.ts';
 import { BenchError, runBench } from './bench/bench.ts';
 import { formatBenchReport } from './bench/format-report.ts';
 import { readFile, writeFile } from 'node:fs/promises';
-import { ConfigError, ScoutError } from './errors.ts';
+import { ConfigError, errorMessage, ScoutError } from './errors.ts';
 import { loadDataset } from './eval/dataset.ts';
 import { findRepoDir, formatReport, relocateEval, runEval, type EvalReport } from './eval/runner.ts';
 import { indexRepository, type IndexSummary } from './index/indexer.ts';
@@ -132,7 +132,7 @@ export function buildProgram(): Command {
     .option('--relocate <report.json>', "re-run locate alone on an earlier report's rows, each against the index version it used (same --data-dir; for tuning)")
     .action(async (flags: { dataset?: string; from?: string; relocate?: string; repos?: string; repo?: string[]; limit?: number; instances?: string; dataDir: string; out?: string; model?: boolean; signals?: boolean }) => {
       if (flags.from) {
-        console.log(formatReport(JSON.parse(await readFile(flags.from, 'utf8')) as EvalReport));
+        console.log(formatReport(await readReport(flags.from, '--from')));
         return;
       }
       if (!flags.dataset) throw new ConfigError('Say which dataset to run: --dataset F.jsonl (or --from report.json to print an earlier report).');
@@ -154,7 +154,7 @@ export function buildProgram(): Command {
         }
       };
       if (flags.relocate) {
-        const previous = JSON.parse(await readFile(flags.relocate, 'utf8')) as EvalReport;
+        const previous = await readReport(flags.relocate, '--relocate');
         const wanted = new Set(rows.map((row) => row.instance_id));
         previous.rows = previous.rows.filter((row) => wanted.has(row.instance_id));
         await finish(await relocateEval({ rows, previous, dataDir: flags.dataDir, embedder: models.embedder, debugSignals: flags.signals, chat: models.chat, onRow: (done, total) => bar.update({ phase: 'eval', done, total }) }));
@@ -216,6 +216,18 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
 
   return program;
+}
+
+/** An earlier `scout eval --out` report, or a clear error. */
+async function readReport(file: string, flag: string): Promise<EvalReport> {
+  let report: EvalReport;
+  try {
+    report = JSON.parse(await readFile(file, 'utf8')) as EvalReport;
+  } catch (error) {
+    throw new ConfigError(`${flag} ${file}: cannot read it as a report (${errorMessage(error)}). Pass a file written by scout eval --out.`);
+  }
+  if (!Array.isArray(report?.rows) || !Array.isArray(report?.repos)) throw new ConfigError(`${flag} ${file}: not a scout eval report (no rows). Pass a file written by scout eval --out.`);
+  return report;
 }
 
 export async function main(argv: string[]): Promise<void> {

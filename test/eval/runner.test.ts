@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EvalRow } from '../../src/eval/dataset.ts';
-import { formatReport, runEval } from '../../src/eval/runner.ts';
+import { formatReport, relocateEval, runEval } from '../../src/eval/runner.ts';
 import { makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
 
 let repo: FixtureRepo;
@@ -69,5 +69,14 @@ describe('runEval', () => {
     const table = formatReport(report);
     expect(table).toContain('| acme/calc | 2 | 2 | repo-scout | 100.0 |');
     expect(table).toContain('| Python | 2 |');
+
+    // --relocate: locate alone, each row against the index version it was located on (the index is now at shas[1]).
+    const again = await relocateEval({ rows, previous: report, dataDir });
+    expect(again.rows.map((r) => [r.instance_id, r.scout])).toEqual(report.rows.map((r) => [r.instance_id, r.scout]));
+    expect(again.rows.find((r) => r.instance_id === 'calc-1')!.scout).not.toContain('calc/rounding.py');
+    expect(again.repos.find((r) => r.repo === 'acme/calc')!.indexFullMs).toBe(calc.indexFullMs);
+    const unrecorded = await relocateEval({ rows, previous: { ...report, rows: report.rows.map((r) => ({ ...r, index: undefined })) }, dataDir });
+    expect(unrecorded.rows).toHaveLength(0);
+    expect(unrecorded.repos.flatMap((r) => r.skipped).map((s) => s.reason)).toContain('the earlier report does not record its index version');
   });
 });
