@@ -208,19 +208,6 @@ export class RepoStore {
     return (await query.toArray()) as Row[];
   }
 
-  /** Rows whose `column` is one of `values` (none when `values` is empty), in batches that keep predicates small. */
-  async readRowsIn<Row>(name: IndexTable, column: string, values: string[], options: { columns?: string[] } = {}): Promise<Row[]> {
-    const table = await this.table(name);
-    if (!table || values.length === 0) return [];
-    const rows: Row[] = [];
-    for (const list of inLists(values)) {
-      let query = table.query().where(`${column} IN (${list})`);
-      if (options.columns) query = query.select(options.columns);
-      rows.push(...((await query.toArray()) as Row[]));
-    }
-    return rows;
-  }
-
   /**
    * Scalar columns of a table (index or record table) as plain objects, decoded column by column:
    * for tens of thousands of rows this is several times faster than `readRows`' row proxies.
@@ -230,15 +217,7 @@ export class RepoStore {
     if (!table) return [];
     let query = table.query();
     if (options.where) query = query.where(options.where);
-    const batch = await query.select(options.columns).toArrow();
-    const values = options.columns.map((column) => batch.getChild(column)?.toArray() ?? []);
-    const rows = new Array<Row>(batch.numRows);
-    for (let index = 0; index < batch.numRows; index += 1) {
-      const row: Record<string, unknown> = {};
-      for (let column = 0; column < options.columns.length; column += 1) row[options.columns[column]] = values[column][index];
-      rows[index] = row as Row;
-    }
-    return rows;
+    return columnsToRows<Row>(await query.select(options.columns).toArrow(), options.columns);
   }
 
   /**
@@ -487,7 +466,7 @@ function columnsToRows<Row>(result: Awaited<ReturnType<ReturnType<lancedb.Table[
 }
 
 /** LanceDB returns vectors as Arrow vectors; callers want plain Float32Arrays. */
-export function toFloat32(value: unknown): Float32Array {
+function toFloat32(value: unknown): Float32Array {
   if (value instanceof Float32Array) return value;
   if (value && typeof (value as { toArray?: unknown }).toArray === 'function') {
     return Float32Array.from((value as { toArray(): ArrayLike<number> }).toArray());
