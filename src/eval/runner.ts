@@ -84,9 +84,17 @@ async function commitTime(repo: GitRepo, sha: string): Promise<number | undefine
   }
 }
 
+/** repo-scout's and the baseline's metrics over the same rows. */
+function metricsOf(rows: EvalRowResult[]): { scout: Metrics; baseline: Metrics } {
+  return {
+    scout: computeMetrics(rows.map((r) => ({ gold: r.gold, ranked: r.scout }))),
+    baseline: computeMetrics(rows.map((r) => ({ gold: r.gold, ranked: r.baseline }))),
+  };
+}
+
 /** Locates one row against the index version `pick` chooses, with the BM25 baseline on the same version. */
 async function locateRow(
-  options: Pick<EvalOptions, 'dataDir' | 'embedder' | 'weights' | 'debugSignals' | 'chat'>,
+  options: Pick<EvalOptions, 'dataDir' | 'weights' | 'debugSignals' | 'chat'> & { embedder: Embedder },
   row: EvalRow,
   gold: string[],
   pick: (store: RepoStore) => Promise<Pick<IndexMeta, 'indexedCommit' | 'tableVersions'> | undefined>,
@@ -94,11 +102,10 @@ async function locateRow(
   const store = await RepoStore.open(path.join(options.dataDir, 'lancedb'), `eval/${row.repo}`);
   try {
     const meta = await pick(store);
-    if (meta) await store.pinTo(meta as IndexMeta);
+    if (meta) await store.pinTo(meta);
     const [title, ...rest] = row.problem_statement.split('\n');
-    const embedder = options.embedder ?? new HashingEmbedder();
     const started = performance.now();
-    const located = await locateFiles({ store, embedder, facts: understandIssue(title, rest.join('\n')), weights: options.weights, debugSignals: options.debugSignals, chat: options.chat });
+    const located = await locateFiles({ store, embedder: options.embedder, facts: understandIssue(title, rest.join('\n')), weights: options.weights, debugSignals: options.debugSignals, chat: options.chat });
     const locateMs = performance.now() - started;
     const baselineRows = (await fileTextIndex(store)).search(tokenize(row.problem_statement), 20).map((hit) => ({ path: hit.id }));
     return {
@@ -123,19 +130,20 @@ async function locateRow(
  */
 export async function relocateEval(options: Omit<EvalOptions, 'repoDirs' | 'limits' | 'historyCommits'> & { previous: EvalReport }): Promise<EvalReport> {
   const byId = new Map(options.rows.map((row) => [row.instance_id, row]));
+  const embedder = options.embedder ?? new HashingEmbedder();
+  const pairs = options.previous.rows.flatMap((earlier) => {
+    const row = byId.get(earlier.instance_id);
+    return row ? [{ earlier, row }] : [];
+  });
   const results: EvalRowResult[] = [];
   const skipped = new Map<string, Array<{ instance_id: string; reason: string }>>();
-  let done = 0;
-  for (const earlier of options.previous.rows) {
-    const row = byId.get(earlier.instance_id);
-    options.onRow?.(done, options.previous.rows.length, row ?? ({ instance_id: earlier.instance_id } as EvalRow));
-    done += 1;
-    if (!row) continue;
+  for (const [done, { earlier, row }] of pairs.entries()) {
+    options.onRow?.(done, pairs.length, row);
     if (!earlier.index) {
       skipped.set(row.repo, [...(skipped.get(row.repo) ?? []), { instance_id: row.instance_id, reason: 'the earlier report does not record its index version' }]);
       continue;
     }
-    results.push(await locateRow(options, row, earlier.gold, async () => earlier.index));
+    results.push(await locateRow({ ...options, embedder }, row, earlier.gold, async () => earlier.index));
   }
   const repos: RepoReport[] = [...new Set(options.previous.rows.map((r) => r.repo))].map((repo) => {
     const mine = results.filter((r) => r.repo === repo);
@@ -144,8 +152,7 @@ export async function relocateEval(options: Omit<EvalOptions, 'repoDirs' | 'limi
       repo,
       rows: mine.length,
       skipped: [...(before?.skipped ?? []), ...(skipped.get(repo) ?? [])],
-      scout: computeMetrics(mine.map((r) => ({ gold: r.gold, ranked: r.scout }))),
-      baseline: computeMetrics(mine.map((r) => ({ gold: r.gold, ranked: r.baseline }))),
+      ...metricsOf(mine),
       indexFullMs: before?.indexFullMs,
       indexIncrementalMs: before?.indexIncrementalMs ?? [],
     };
@@ -156,8 +163,7 @@ export async function relocateEval(options: Omit<EvalOptions, 'repoDirs' | 'limi
 function summarise(results: EvalRowResult[], reports: RepoReport[]): EvalReport['overall'] {
   const locateTimes = results.map((r) => r.locateMs);
   return {
-    scout: computeMetrics(results.map((r) => ({ gold: r.gold, ranked: r.scout }))),
-    baseline: computeMetrics(results.map((r) => ({ gold: r.gold, ranked: r.baseline }))),
+    ...metricsOf(results),
     rows: results.length,
     skipped: reports.reduce((sum, r) => sum + r.skipped.length, 0),
     locateP50Ms: percentile(locateTimes, 50),
@@ -178,7 +184,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const results: EvalRowResult[] = [];
   let done = 0;
   for (const [repoName, rows] of byRepo) {
-    const report: RepoReport = { repo: repoName, rows: 0, skipped: [], scout: computeMetrics([]), baseline: computeMetrics([]), indexIncrementalMs: [] };
+    const report: RepoReport = { repo: repoName, rows: 0, skipped: [], ...metricsOf([]), indexIncrementalMs: [] };
     reports.push(report);
     const dir = options.repoDirs.get(repoName);
     const skipAll = (reason: string) => {
@@ -239,8 +245,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       results.push(result);
     }
     report.rows = repoResults.length;
-    report.scout = computeMetrics(repoResults.map((r) => ({ gold: r.gold, ranked: r.scout })));
-    report.baseline = computeMetrics(repoResults.map((r) => ({ gold: r.gold, ranked: r.baseline })));
+    Object.assign(report, metricsOf(repoResults));
   }
   return { overall: summarise(results, reports), repos: reports, rows: results };
 }
@@ -288,8 +293,7 @@ export function formatReport(report: EvalReport): string {
   );
   lines.push('', '| language | rows | repo-scout Acc@1/5/10 | BM25 Acc@1/5/10 |', '|---|---|---|---|');
   for (const [language, rows] of rowsByLanguage(report.rows)) {
-    const scout = computeMetrics(rows.map((r) => ({ gold: r.gold, ranked: r.scout })));
-    const baseline = computeMetrics(rows.map((r) => ({ gold: r.gold, ranked: r.baseline })));
+    const { scout, baseline } = metricsOf(rows);
     const cells = (m: Metrics) => `${fmt(m.acc[1])} / ${fmt(m.acc[5])} / ${fmt(m.acc[10])}`;
     lines.push(`| ${language} | ${rows.length} | ${cells(scout)} | ${cells(baseline)} |`);
   }

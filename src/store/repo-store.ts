@@ -148,7 +148,7 @@ export class RepoStore {
   }
 
   /** Pins reads to the versions of the last complete run, so a run in progress is never half-seen. */
-  async pinTo(meta: IndexMeta): Promise<void> {
+  async pinTo(meta: Pick<IndexMeta, 'tableVersions'>): Promise<void> {
     for (const name of INDEX_TABLES) {
       const table = await this.table(name);
       if (table && meta.tableVersions[name] !== undefined) await table.checkout(meta.tableVersions[name]);
