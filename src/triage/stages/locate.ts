@@ -224,7 +224,8 @@ export function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking 
   }
   // A module or two the issue's code imports (`dayjs/plugin/customParseFormat`) are what it is about;
   // an issue importing many is showing its setup.
-  const imports = (facts.imports ?? []).length <= MAX_TELLING_IMPORTS ? (facts.imports ?? []) : [];
+  const written = facts.imports ?? []; // Absent from checkpoints saved before it existed.
+  const imports = written.length <= MAX_TELLING_IMPORTS ? written : [];
   for (const spec of imports) {
     const base = spec.replace(/^(?:\.{1,2}\/)+/, '').replace(/\.[cm]?[jt]sx?$/, '');
     const found = new Set(['.js', '.ts', '.mjs', '.cjs', '.jsx', '.tsx', '/index.js', '/index.ts'].flatMap((ext) => resolvePath(`${base}${ext}`, catalog)));
@@ -237,11 +238,11 @@ export function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking 
   for (const identifier of facts.identifiers) {
     const lower = identifier.toLowerCase();
     if (BUILTIN_NAMES.has(lower)) continue;
+    const last = lower.split('.').pop()!;
     // A word most files use (the project's own name, `format` in a date library) names no place.
-    const word = tokenize(lower.split('.').pop()!)[0];
+    const word = tokenize(last)[0];
     if (word && catalog.fileText.documentFrequency(word) > COMMON_WORD_SHARE * catalog.fileText.size) continue;
     const qualified = catalog.definitions.get(lower);
-    const last = lower.split('.').pop()!;
     const defs = qualified ?? catalog.definitions.get(last);
     if (!defs || defs.length === 0) continue;
     // A name defined in one place is telling; one defined in fifty (`__init__`, `render`) is not.
@@ -479,23 +480,17 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
   // Demoted softly, never filtered: an issue about tests or docs still finds them.
   const aboutTests = issueIsAboutTests(options.facts, catalog);
   const aboutDocs = issueIsAboutDocs(options.facts, catalog);
+  // A test ranked for an issue mostly points at the module it tests: when that module is a candidate too, it goes first.
+  const subjects = new Set([...fused.keys()].filter((path) => !isTestPath(path)).map(subjectStem));
   const demotions: Record<string, number> = {};
   for (const [path, entry] of fused) {
     const before = entry.score;
-    if (!aboutTests && isTestPath(path)) entry.score *= TEST_PENALTY;
+    const named = options.facts.paths.some((written) => path.endsWith(written));
+    if (!aboutTests && isTestPath(path)) entry.score *= subjects.has(subjectStem(path)) ? TEST_PENALTY * TESTED_SUBJECT_PENALTY : TEST_PENALTY;
     if (!aboutDocs && isDocPath(path)) entry.score *= DOC_PENALTY;
-    if (BUNDLE_PATH.test(path) && !options.facts.paths.some((written) => path.endsWith(written))) entry.score *= BUNDLE_PENALTY;
-    if (!catalog.definers.has(path) && !isDocPath(path) && !options.facts.paths.some((written) => path.endsWith(written))) entry.score *= NON_CODE_PENALTY;
+    if (BUNDLE_PATH.test(path) && !named) entry.score *= BUNDLE_PENALTY;
+    if (!catalog.definers.has(path) && !isDocPath(path) && !named) entry.score *= NON_CODE_PENALTY;
     if (entry.score !== before) demotions[path] = Number((entry.score / before).toFixed(4));
-  }
-  // A test ranked for an issue mostly points at the module it tests: when that module is a candidate too, it goes first.
-  if (!aboutTests) {
-    const subjects = new Set([...fused.keys()].filter((path) => !isTestPath(path)).map(subjectStem));
-    for (const [path, entry] of fused) {
-      if (!isTestPath(path) || !subjects.has(subjectStem(path))) continue;
-      entry.score *= TESTED_SUBJECT_PENALTY;
-      demotions[path] = Number(((demotions[path] ?? 1) * TESTED_SUBJECT_PENALTY).toFixed(4));
-    }
   }
 
   await expandNeighbours(options.store, fused, catalog);
