@@ -91,18 +91,7 @@ export function buildPathIndex(input: Iterable<string>): PathIndex {
   // (has __init__.py): `src/pkg/mod.py` with `src/` not a package is `pkg.mod`. The name from the
   // repository root is recorded too, for namespace packages without __init__.py.
   const pythonModules = new Map<string, string[]>();
-  for (const p of paths) {
-    if (!p.endsWith('.py')) continue;
-    const dir = dirOf(p);
-    let root = dir;
-    while (root && packageDirs.has(root)) root = dirOf(root);
-    const stem = p.slice(0, -3).replace(/\/__init__$/, '').replace(/^__init__$/, '');
-    const relative = root ? stem.slice(root.length + 1) : stem;
-    const canonical = relative.replace(/\//g, '.');
-    if (canonical) push(pythonModules, canonical, p);
-    const full = stem.replace(/\//g, '.');
-    if (full && full !== canonical) push(pythonModules, full, p);
-  }
+  for (const p of paths) for (const name of pythonModuleNames(p, packageDirs)) push(pythonModules, name, p);
 
   const rustCrates = new Map<string, string>();
   for (const root of rustRoots) {
@@ -111,6 +100,18 @@ export function buildPathIndex(input: Iterable<string>): PathIndex {
     if (name && !rustCrates.has(name)) rustCrates.set(name, root);
   }
   return { paths, byBase, byBaseLower, byDir, dirsByBase, pythonModules, pythonPackages: packageDirs, rustCrates };
+}
+
+/** The names a Python file is importable as: below its topmost package root, and from the repository root. */
+function pythonModuleNames(p: string, packageDirs: ReadonlySet<string>): string[] {
+  if (!p.endsWith('.py')) return [];
+  let root = dirOf(p);
+  while (root && packageDirs.has(root)) root = dirOf(root);
+  const stem = p.slice(0, -3).replace(/\/__init__$/, '').replace(/^__init__$/, '');
+  const relative = root ? stem.slice(root.length + 1) : stem;
+  const canonical = relative.replace(/\//g, '.');
+  const full = stem.replace(/\//g, '.');
+  return [canonical, full].filter((name, i) => name && (i === 0 || name !== canonical));
 }
 
 function commonPrefixSegments(a: string, b: string): number {
@@ -432,13 +433,17 @@ const recursiveFiles = new WeakMap<PathIndex, Map<string, string[]>>();
 
 function filesUnder(dir: string, extension: string, index: PathIndex, recursive: boolean): string[] {
   if (!recursive) return (index.byDir.get(dir) ?? []).filter((p) => p.endsWith(extension)).slice(0, MAX_DIRECTORY_EDGES);
-  let cache = recursiveFiles.get(index);
-  if (!cache) recursiveFiles.set(index, (cache = new Map()));
+  // A scan of every path depends on every path, whether or not its result is cached.
+  const recorder = recorders.get(index);
+  recorder?.keys.add(SCAN);
+  const raw = recorder?.raw ?? index;
+  let cache = recursiveFiles.get(raw);
+  if (!cache) recursiveFiles.set(raw, (cache = new Map()));
   const key = `${dir}\0${extension}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const out: string[] = [];
-  for (const p of index.paths) {
+  for (const p of raw.paths) {
     if (p.startsWith(`${dir}/`) && p.endsWith(extension)) {
       out.push(p);
       if (out.length >= MAX_DIRECTORY_EDGES) break;
@@ -504,9 +509,11 @@ function resolveOne(from: string, language: Language, spec: string, index: PathI
 
 /**
  * Repository paths that `specifiers` (written in `fromPath`) refer to: deduplicated, never
- * `fromPath` itself; specifiers that name no file of the repository are dropped.
+ * `fromPath` itself; specifiers that name no file of the repository are dropped. With `lookups`,
+ * every question the resolution asked of the index is added to it (see `lookupsAffectedBy`).
  */
-export function resolveImports(fromPath: string, language: Language, specifiers: string[], index: PathIndex): string[] {
+export function resolveImports(fromPath: string, language: Language, specifiers: string[], index: PathIndex, lookups?: Lookups): string[] {
+  if (lookups) index = recordingIndex(index, lookups);
   const from = normalizePath(fromPath);
   const out = new Set<string>();
   for (const spec of specifiers) {
@@ -521,4 +528,166 @@ export function resolveImports(fromPath: string, language: Language, specifiers:
     for (const target of targets) if (target !== from) out.add(target);
   }
   return [...out];
+}
+
+// --- What a resolution depends on ----------------------------------------------------------------
+//
+// A file's import edges are a function of its specifiers and of the answers the path index gave
+// while resolving them. Recording the questions (as hashes of map tag + looked-up name) lets an
+// incremental run re-resolve only the files that asked about a path that came or went. A hash
+// collision only makes a file resolve again.
+
+/** Lookups recorded while resolving: hashes of (map, name). */
+export type Lookups = Set<number>;
+
+const enum Tag {
+  Path = 1,
+  Base,
+  BaseLower,
+  Dir,
+  DirName,
+  PythonModule,
+  PythonPackage,
+  RustCrate,
+  /** A scan over a whole map or set: any change answers it differently. */
+  Scan,
+}
+
+/** FNV-1a (32 bits) of the tag and the name. */
+function lookupHash(tag: Tag, name: string): number {
+  let hash = Math.imul(0x811c9dc5 ^ tag, 0x01000193);
+  for (let i = 0; i < name.length; i += 1) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+const SCAN = lookupHash(Tag.Scan, '');
+
+const recorders = new WeakMap<PathIndex, { raw: PathIndex; keys: Lookups }>();
+
+/** A map that records each name asked of it (a class, so every view shares one shape and its methods). */
+class RecordingMap<V> implements ReadonlyMap<string, V> {
+  constructor(
+    private readonly tag: Tag,
+    private readonly inner: ReadonlyMap<string, V>,
+    private readonly asked: Lookups,
+  ) {}
+  get(key: string): V | undefined {
+    this.asked.add(lookupHash(this.tag, key));
+    return this.inner.get(key);
+  }
+  has(key: string): boolean {
+    this.asked.add(lookupHash(this.tag, key));
+    return this.inner.has(key);
+  }
+  get size(): number {
+    return this.scan().size;
+  }
+  forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
+    this.scan().forEach(callback, thisArg);
+  }
+  entries(): MapIterator<[string, V]> {
+    return this.scan().entries();
+  }
+  keys(): MapIterator<string> {
+    return this.scan().keys();
+  }
+  values(): MapIterator<V> {
+    return this.scan().values();
+  }
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.scan()[Symbol.iterator]();
+  }
+  private scan(): ReadonlyMap<string, V> {
+    this.asked.add(SCAN);
+    return this.inner;
+  }
+}
+
+/** A set that records each name asked of it. */
+class RecordingSet implements ReadonlySet<string> {
+  constructor(
+    private readonly tag: Tag,
+    private readonly inner: ReadonlySet<string>,
+    private readonly asked: Lookups,
+  ) {}
+  has(value: string): boolean {
+    this.asked.add(lookupHash(this.tag, value));
+    return this.inner.has(value);
+  }
+  get size(): number {
+    return this.scan().size;
+  }
+  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
+    this.scan().forEach(callback, thisArg);
+  }
+  entries(): SetIterator<[string, string]> {
+    return this.scan().entries();
+  }
+  keys(): SetIterator<string> {
+    return this.scan().keys();
+  }
+  values(): SetIterator<string> {
+    return this.scan().values();
+  }
+  [Symbol.iterator](): SetIterator<string> {
+    return this.scan()[Symbol.iterator]();
+  }
+  private scan(): ReadonlySet<string> {
+    this.asked.add(SCAN);
+    return this.inner;
+  }
+}
+
+/** A view of `index` that adds to `keys` every question asked of it. */
+function recordingIndex(index: PathIndex, keys: Lookups): PathIndex {
+  const view: PathIndex = {
+    paths: new RecordingSet(Tag.Path, index.paths, keys),
+    byBase: new RecordingMap(Tag.Base, index.byBase, keys),
+    byBaseLower: new RecordingMap(Tag.BaseLower, index.byBaseLower, keys),
+    byDir: new RecordingMap(Tag.Dir, index.byDir, keys),
+    dirsByBase: new RecordingMap(Tag.DirName, index.dirsByBase, keys),
+    pythonModules: new RecordingMap(Tag.PythonModule, index.pythonModules, keys),
+    pythonPackages: new RecordingSet(Tag.PythonPackage, index.pythonPackages, keys),
+    rustCrates: new RecordingMap(Tag.RustCrate, index.rustCrates, keys),
+  };
+  recorders.set(view, { raw: index, keys });
+  return view;
+}
+
+/**
+ * The lookups whose answers differ between the index before and `index` after `changed` paths
+ * were added or removed: a file whose recorded lookups hold none of them resolves exactly as
+ * before. Undefined when a package or crate root came or went, which renames modules everywhere:
+ * then every file must be resolved again.
+ */
+export function lookupsAffectedBy(changed: Iterable<string>, index: PathIndex): Lookups | undefined {
+  const keys: Lookups = new Set();
+  for (const raw of changed) {
+    const p = normalizePath(raw);
+    const base = baseOf(p);
+    if (base === '__init__.py' || base === 'lib.rs' || base === 'main.rs') return undefined;
+    keys.add(SCAN);
+    keys.add(lookupHash(Tag.Path, p));
+    keys.add(lookupHash(Tag.Base, base));
+    keys.add(lookupHash(Tag.BaseLower, base.toLowerCase()));
+    keys.add(lookupHash(Tag.Dir, dirOf(p)));
+    for (let dir = dirOf(p); dir; dir = dirOf(dir)) keys.add(lookupHash(Tag.DirName, baseOf(dir)));
+    // No package root changed (see above), so the names are the same in both indexes.
+    for (const name of pythonModuleNames(p, index.pythonPackages)) keys.add(lookupHash(Tag.PythonModule, name));
+  }
+  return keys;
+}
+
+/** Recorded lookups as stored: distinct hashes, ascending, base 36, space-separated. */
+export function encodeLookups(keys: Lookups): string {
+  return [...keys]
+    .sort((a, b) => a - b)
+    .map((hash) => hash.toString(36))
+    .join(' ');
+}
+
+/** A test of stored lookups (`encodeLookups`): did they ask any of `affected`? */
+export function lookupsMatcher(affected: Lookups): (stored: string) => boolean {
+  const wanted = new Set([...affected].map((hash) => hash.toString(36)));
+  return (stored) => wanted.size > 0 && stored !== '' && stored.split(' ').some((hash) => wanted.has(hash));
 }

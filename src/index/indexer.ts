@@ -9,15 +9,15 @@ import { log as rootLog, type Logger } from '../log.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
 import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
-import { SCHEMA_VERSION, type ChunkRow, type EdgeRow, type FileRow, type HistoryRow, type QuestionRow } from '../store/schema.ts';
+import { SCHEMA_VERSION, type ChunkRow, type EdgeRow, type FileRow, type HistoryRow, type LookupRow, type QuestionRow } from '../store/schema.ts';
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { detectLanguage } from './language.ts';
 import { deriveHistoryEdges, readHistory } from './history.ts';
 import { chunkId } from './ids.ts';
-import { buildPathIndex, resolveImports } from './imports.ts';
+import { importEdges, yieldToLoop, type PreviousImports } from './import-edges.ts';
 import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
 import { tokenString } from './tokenize.ts';
-import type { Chunk, ChunkedFile, HistoryCommit, Language, SkipReason, WalkLimits, WalkedFile } from './types.ts';
+import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, WalkLimits, WalkedFile } from './types.ts';
 import { walkCommit } from './walk.ts';
 
 /** Bump when chunking or question derivation changes what rows hold: forces a full rebuild. */
@@ -191,17 +191,15 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // 1. Which files to (re)read.
     let onlyPaths: Set<string> | undefined;
     let removedPaths: string[] = [];
-    let onlyModified = false;
     if (meta) {
       const diff = await repo.diffNameStatus(meta.indexedCommit, commit);
-      onlyModified = diff.added.length + diff.deleted.length + diff.renamed.length === 0;
       const changed = [...diff.added, ...diff.modified, ...diff.renamed.map((r) => r.to)];
       onlyPaths = new Set(changed);
       removedPaths = [...new Set([...changed, ...diff.deleted, ...diff.renamed.map((r) => r.from)])];
       warmParsers(changed.map(detectLanguage));
     }
     // What an incremental run keeps of the index, read on LanceDB's threads while the changed files are parsed.
-    const keptPromise = meta ? readKept(store, removedPaths, { importEdges: onlyModified }) : Promise.resolve(undefined);
+    const keptPromise = meta ? readKept(store, removedPaths) : Promise.resolve(undefined);
     keptPromise.catch(() => undefined);
     // The changed files' rows (and all edges, rewritten whole) are deleted meanwhile too, once read,
     // so the new rows can be written as soon as they exist.
@@ -276,21 +274,18 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // Edges, from the rows the index will hold once written: the kept ones and the new ones.
     const removed = new Set(removedPaths);
     const unchangedFiles = kept?.files.filter((file) => !removed.has(file.path)) ?? [];
-    const edgeFiles: EdgeFile[] = [...unchangedFiles, ...fileRows];
-    // A file's import edges are a function of its path, language and imports (unchanged for a file
-    // not re-read) and of the set of all paths: when a push adds, deletes and renames nothing, the
-    // unchanged files keep theirs and only the re-read files are resolved again.
-    const samePaths =
-      kept !== undefined &&
-      edgeFiles.length === kept.files.length &&
-      new Set(edgeFiles.map((file) => file.path)).size === kept.files.length &&
-      edgeFiles.every((file) => kept.paths.has(file.path));
-    const keptImports = samePaths && kept.importEdges ? kept.importEdges.filter((edge) => !removed.has(edge.src)) : undefined;
-    const edges = await deriveEdges(edgeFiles, history.ordered, keptImports ? { edges: keptImports, resolve: fileRows } : undefined);
+    const { edges, lookups } = await deriveEdges([...unchangedFiles, ...fileRows], new Set(fileRows.map((row) => row.path)), history.ordered, kept?.imports);
     progress({ phase: 'edges', done: 1, total: 1 });
 
     progress({ phase: 'write', done: 0, total: 1 });
-    await Promise.all([written, store.add('edges', edges)]);
+    await Promise.all([
+      written,
+      store.add('edges', edges),
+      (async () => {
+        if (meta) await store.deleteIn('lookups', 'path', [...new Set([...removedPaths, ...lookups.map((row) => row.path)])]);
+        await store.add('lookups', lookups);
+      })(),
+    ]);
     progress({ phase: 'write', done: 1, total: 1 });
 
     progress({ phase: 'search-index', done: 0, total: 1 });
@@ -510,24 +505,28 @@ interface Kept {
   /** Every history row, in table order. */
   history: EdgeCommit[];
   chunks: KeptChunks;
-  /** The paths of `files`. */
-  paths: Set<string>;
-  /** Every import edge (all files'), when asked for (a push that only modifies files). */
-  importEdges?: EdgeRow[];
+  /** The import edges and recorded lookups of every file. */
+  imports: PreviousImports;
 }
 
-async function readKept(store: RepoStore, changedPaths: string[], options: { importEdges: boolean }): Promise<Kept> {
-  const [files, history, chunks, importEdges] = await Promise.all([
+async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept> {
+  const [files, history, chunks, edges, lookups] = await Promise.all([
     store.readColumns<EdgeFile>('files', { columns: ['path', 'language', 'imports'] }),
     store.readColumns<EdgeCommit>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
     store.readColumnsIn<Pick<ChunkRow, 'path' | 'name' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array }>('chunks', 'path', changedPaths, {
       columns: ['path', 'name', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
     }),
-    options.importEdges ? store.readColumns<EdgeRow>('edges', { columns: ['kind', 'src', 'dst', 'weight'], where: "kind = 'import'" }) : undefined,
+    store.readColumns<EdgeRow>('edges', { columns: ['kind', 'src', 'dst', 'weight'], where: "kind = 'import'" }),
+    store.readColumns<LookupRow>('lookups', { columns: ['path', 'keys'] }),
   ]);
   const byKey: KeptChunks = new Map();
   for (const row of chunks) byKey.set(reuseKey(row), { tokens: row.tokens, vector: row.vector });
-  return { files, history, chunks: byKey, paths: new Set(files.map((file) => file.path)), importEdges };
+  return {
+    files,
+    history,
+    chunks: byKey,
+    imports: { paths: files.map((file) => file.path), edges, lookups: new Map(lookups.map((row) => [row.path, row.keys])) },
+  };
 }
 
 /**
@@ -560,7 +559,7 @@ function slideWindow(window: string[], keptRows: EdgeCommit[], newRows: HistoryR
  */
 async function clearChanged(store: RepoStore, removedPaths: string[], kept: Promise<unknown>): Promise<void> {
   await Promise.all([
-    store.prepareWrites(['files', 'chunks', 'questions', 'history', 'edges']),
+    store.prepareWrites(['files', 'chunks', 'questions', 'history', 'edges', 'lookups']),
     store.deleteIn('questions', 'path', removedPaths),
     kept.then(() =>
       Promise.all([store.deleteIn('files', 'path', removedPaths), store.deleteIn('chunks', 'path', removedPaths), store.deleteWhere('edges', 'true')]),
@@ -568,31 +567,19 @@ async function clearChanged(store: RepoStore, removedPaths: string[], kept: Prom
   ]);
 }
 
-/** Hands the thread back to the event loop, so LanceDB's replies (and the writes they start) go on. */
-function yieldToLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /**
- * Import edges between the files, and co-change and author edges from the history (in git's
- * order). Yields to the event loop now and then, so writes started before keep going.
+ * Import edges between the files (see `importEdges`), and co-change and author edges from the
+ * history (in git's order), sorted by kind, source and target. Yields to the event loop now and
+ * then, so writes started before keep going.
  */
 async function deriveEdges(
   files: EdgeFile[],
+  reread: ReadonlySet<string>,
   history: EdgeCommit[],
-  /** Import edges already known (those of the files not in `resolve`), and the files whose imports are resolved here. */
-  known?: { edges: EdgeRow[]; resolve: EdgeFile[] },
-): Promise<EdgeRow[]> {
+  previous?: PreviousImports,
+): Promise<{ edges: EdgeRow[]; lookups: LookupRow[] }> {
   for (let i = 0; i < 3; i += 1) await yieldToLoop();
-  const pathIndex = buildPathIndex(files.map((file) => file.path));
-  const edges: EdgeRow[] = known ? [...known.edges] : [];
-  for (const [i, file] of (known?.resolve ?? files).entries()) {
-    if (i % 500 === 0) await yieldToLoop();
-    const specifiers = JSON.parse(file.imports) as string[];
-    for (const target of resolveImports(file.path, file.language as Language, specifiers, pathIndex)) {
-      edges.push({ kind: 'import', src: file.path, dst: target, weight: 1 });
-    }
-  }
+  const { edges, lookups } = await importEdges(files, reread, previous);
   // deriveHistoryEdges follows renames newest first; equal dates keep git's order.
   const newestFirst = [...history].sort((a, b) => b.date - a.date);
   const commits: HistoryCommit[] = newestFirst.map((row) => ({
@@ -609,6 +596,10 @@ async function deriveEdges(
   const paths = new Set(files.map((file) => file.path));
   await yieldToLoop();
   for (const edge of deriveHistoryEdges(commits, paths)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
-  edges.sort((a, b) => a.kind.localeCompare(b.kind) || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
-  return edges;
+  edges.sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.src, b.src) || compareStrings(a.dst, b.dst));
+  return { edges, lookups };
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
