@@ -225,7 +225,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // 3. Questions that lead here.
     const allChunks = parsed.flatMap((p) => p.chunked.chunks);
     progress({ phase: 'questions', done: 0, total: allChunks.length });
-    const questionResult = await buildQuestions(parsed, allChunks, options, store, logger);
+    const kept = await keptPromise;
+    const questionResult = await buildQuestions(parsed, allChunks, options, { store, logger, kept: kept?.questions });
     warnings.push(...questionResult.warnings);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
@@ -236,7 +237,6 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
 
     // 5. Vectors. A chunk whose path, name, signature, doc and text are unchanged keeps its tokens
     // and vector: both are functions of exactly those (and of the embedder, fixed by the settings hash).
-    const kept = await keptPromise;
     let history = read.window && kept ? slideWindow(read.window, kept.history, read.commits.map(historyRow)) : undefined;
     if (read.window && !history) logger.info('the history window holds commits the index lacks; re-reading it whole');
     const appendHistory = history !== undefined;
@@ -245,7 +245,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     history ??= { ordered: historyRows, added: historyRows, dropped: [] };
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
     const chunkRows = allChunks.map((chunk) => chunkRow(chunk, kept?.chunks));
-    const questionRows = questionRowsOf(questionResult.questions);
+    const questionRows = questionRowsOf(questionResult.questions, kept?.questions.tokens);
     const toEmbed: EmbedItem[] = [
       ...fileRows.map((row, i) => ({ row, text: fileEmbedText(parsed[i].file, parsed[i].chunked) })),
       ...chunkRows.flatMap((row, i) => (row.vector.length > 0 ? [] : [{ row, text: chunkEmbedText(allChunks[i]) }])),
@@ -360,8 +360,7 @@ async function buildQuestions(
   parsed: ParsedFile[],
   chunks: Chunk[],
   options: IndexOptions,
-  store: RepoStore,
-  logger: Logger,
+  context: { store: RepoStore; logger: Logger; kept?: KeptQuestions },
 ): Promise<{ questions: Question[]; tokensSpent: number; warnings: string[] }> {
   const warnings: string[] = [];
   let tokensSpent = 0;
@@ -371,21 +370,26 @@ async function buildQuestions(
       model: options.chat,
       modelId: options.chatModelId ?? 'model',
       budget: new TokenBudget(options.questionTokenBudget ?? 200_000),
-      cache: store.questionCache(),
-      logger,
+      cache: context.store.questionCache(),
+      logger: context.logger,
     });
     fromModel = result.byChunk;
     tokensSpent = result.tokensSpent;
     warnings.push(...result.warnings);
   }
+  // Offline questions are a function of the chunk alone: an unchanged chunk keeps the ones it had
+  // (only when no model wrote any, which the settings hash fixes for the whole index).
+  const keptOffline = options.chat?.has('fast') ? undefined : context.kept?.byChunk;
   const questions: Question[] = [];
   for (const chunk of chunks) {
-    const offline = offlineChunkQuestions(chunk);
-    const written = fromModel.get(chunkId(chunk));
+    const id = chunkId(chunk);
+    const reused = keptOffline?.get(questionKey({ ...chunk, content_hash: contentHash(chunk.text) }));
+    const offline = reused ? reused.map(({ text, source }) => ({ chunkId: id, path: chunk.path, text, source })) : offlineChunkQuestions(chunk);
+    const written = fromModel.get(id);
     if (written) {
       // The literal messages stay: an issue quoting an error must find the code that raises it.
       questions.push(...offline.filter((q) => q.source === 'message'));
-      for (const text of written) questions.push({ chunkId: chunkId(chunk), path: chunk.path, text, source: 'model' });
+      for (const text of written) questions.push({ chunkId: id, path: chunk.path, text, source: 'model' });
     } else questions.push(...offline);
   }
   for (const { file, chunked } of parsed) questions.push(...fileQuestions({ path: file.path, doc: chunked.doc, symbols: chunked.symbols }));
@@ -423,6 +427,19 @@ function reuseKey(row: { path: string; name: string; signature: string; doc: str
   return `${row.path}\0${row.name}\0${row.signature}\0${row.doc}\0${row.content_hash}`;
 }
 
+/** What a chunk's offline questions are a function of. */
+function questionKey(row: { path: string; name: string; kind: string; signature: string; doc: string; content_hash: string }): string {
+  return `${reuseKey(row)}\0${row.kind}`;
+}
+
+/** The questions of the changed files' chunks as the index held them. */
+interface KeptQuestions {
+  /** Each kept chunk's questions in order, by `questionKey`. */
+  byChunk: Map<string, Array<Pick<Question, 'text' | 'source'>>>;
+  /** Tokens of kept question texts (a function of the text alone). */
+  tokens: Map<string, string>;
+}
+
 function chunkRow(chunk: Chunk, kept?: KeptChunks): ChunkRow {
   const contentHashOfText = contentHash(chunk.text);
   const reused = kept?.get(reuseKey({ ...chunk, content_hash: contentHashOfText }));
@@ -444,7 +461,7 @@ function chunkRow(chunk: Chunk, kept?: KeptChunks): ChunkRow {
 }
 
 /** Question ids count within their chunk or file, so they do not depend on which other files a run read. */
-function questionRowsOf(questions: Question[]): QuestionRow[] {
+function questionRowsOf(questions: Question[], keptTokens?: Map<string, string>): QuestionRow[] {
   const seen = new Map<string, number>();
   return questions.map((question) => {
     const owner = question.chunkId || question.path;
@@ -456,7 +473,7 @@ function questionRowsOf(questions: Question[]): QuestionRow[] {
       path: question.path,
       text: question.text,
       source: question.source,
-      tokens: tokenString(question.text),
+      tokens: keptTokens?.get(question.text) ?? tokenString(question.text),
     };
   });
 }
@@ -505,16 +522,22 @@ interface Kept {
   /** Every history row, in table order. */
   history: EdgeCommit[];
   chunks: KeptChunks;
+  questions: KeptQuestions;
   /** The import edges and recorded lookups of every file. */
   imports: PreviousImports;
 }
 
+type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array };
+
 async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept> {
-  const [files, history, chunks, edges, lookups] = await Promise.all([
+  const [files, history, chunks, questions, edges, lookups] = await Promise.all([
     store.readColumns<EdgeFile>('files', { columns: ['path', 'language', 'imports'] }),
     store.readColumns<EdgeCommit>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
-    store.readColumnsIn<Pick<ChunkRow, 'path' | 'name' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array }>('chunks', 'path', changedPaths, {
-      columns: ['path', 'name', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
+    store.readColumnsIn<KeptChunkRow>('chunks', 'path', changedPaths, {
+      columns: ['id', 'path', 'name', 'kind', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
+    }),
+    store.readColumnsIn<Pick<QuestionRow, 'id' | 'chunk_id' | 'text' | 'source' | 'tokens'>>('questions', 'path', changedPaths, {
+      columns: ['id', 'chunk_id', 'text', 'source', 'tokens'],
     }),
     store.readColumns<EdgeRow>('edges', { columns: ['kind', 'src', 'dst', 'weight'], where: "kind = 'import'" }),
     store.readColumns<LookupRow>('lookups', { columns: ['path', 'keys'] }),
@@ -525,8 +548,28 @@ async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept>
     files,
     history,
     chunks: byKey,
+    questions: keptQuestions(chunks, questions),
     imports: { paths: files.map((file) => file.path), edges, lookups: new Map(lookups.map((row) => [row.path, row.keys])) },
   };
+}
+
+function keptQuestions(chunks: KeptChunkRow[], rows: Array<Pick<QuestionRow, 'id' | 'chunk_id' | 'text' | 'source' | 'tokens'>>): KeptQuestions {
+  const ofChunk = new Map<string, Array<{ n: number; text: string; source: Question['source'] }>>();
+  const tokens = new Map<string, string>();
+  for (const row of rows) {
+    tokens.set(row.text, row.tokens);
+    if (!row.chunk_id) continue;
+    let list = ofChunk.get(row.chunk_id);
+    if (!list) ofChunk.set(row.chunk_id, (list = []));
+    list.push({ n: Number(row.id.slice(row.id.lastIndexOf('#q') + 2)), text: row.text, source: row.source as Question['source'] });
+  }
+  const byChunk: KeptQuestions['byChunk'] = new Map();
+  for (const chunk of chunks) {
+    // A chunk without questions had none to derive: an empty list is kept too.
+    const list = (ofChunk.get(chunk.id) ?? []).sort((a, b) => a.n - b.n);
+    byChunk.set(questionKey(chunk), list.map(({ text, source }) => ({ text, source })));
+  }
+  return { byChunk, tokens };
 }
 
 /**
@@ -554,15 +597,19 @@ function slideWindow(window: string[], keptRows: EdgeCommit[], newRows: HistoryR
 
 /**
  * Deletes what an incremental run replaces: the rows of changed, renamed and deleted files and
- * every edge (those `kept` reads once it has read them); and has the schemas ready for the writes
- * that follow.
+ * every edge, once `kept` has read what it reuses of them; and has the schemas ready for the
+ * writes that follow.
  */
 async function clearChanged(store: RepoStore, removedPaths: string[], kept: Promise<unknown>): Promise<void> {
   await Promise.all([
     store.prepareWrites(['files', 'chunks', 'questions', 'history', 'edges', 'lookups']),
-    store.deleteIn('questions', 'path', removedPaths),
     kept.then(() =>
-      Promise.all([store.deleteIn('files', 'path', removedPaths), store.deleteIn('chunks', 'path', removedPaths), store.deleteWhere('edges', 'true')]),
+      Promise.all([
+        store.deleteIn('questions', 'path', removedPaths),
+        store.deleteIn('files', 'path', removedPaths),
+        store.deleteIn('chunks', 'path', removedPaths),
+        store.deleteWhere('edges', 'true'),
+      ]),
     ),
   ]);
 }
