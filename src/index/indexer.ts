@@ -9,12 +9,12 @@ import { log as rootLog, type Logger } from '../log.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
 import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
-import { SCHEMA_VERSION, type ChunkRow, type EdgeRow, type FileRow, type HistoryRow, type LookupRow, type QuestionRow } from '../store/schema.ts';
+import { SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type LookupRow, type QuestionRow } from '../store/schema.ts';
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { detectLanguage } from './language.ts';
 import { deriveHistoryEdges, readHistory } from './history.ts';
 import { chunkId } from './ids.ts';
-import { importEdges, yieldToLoop, type PreviousImports } from './import-edges.ts';
+import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
 import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
 import { tokenString } from './tokenize.ts';
 import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, WalkLimits, WalkedFile } from './types.ts';
@@ -201,7 +201,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // What an incremental run keeps of the index, read on LanceDB's threads while the changed files are parsed.
     const keptPromise = meta ? readKept(store, removedPaths) : Promise.resolve(undefined);
     keptPromise.catch(() => undefined);
-    // The changed files' rows (and all edges, rewritten whole) are deleted meanwhile too, once read,
+    // The changed files' rows (and their import edges, and all history edges) are deleted meanwhile too, once read,
     // so the new rows can be written as soon as they exist.
     const clearedPromise = meta ? clearChanged(store, removedPaths, keptPromise) : Promise.resolve();
     clearedPromise.catch(() => undefined);
@@ -274,16 +274,20 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // Edges, from the rows the index will hold once written: the kept ones and the new ones.
     const removed = new Set(removedPaths);
     const unchangedFiles = kept?.files.filter((file) => !removed.has(file.path)) ?? [];
-    const { edges, lookups } = await deriveEdges([...unchangedFiles, ...fileRows], new Set(fileRows.map((row) => row.path)), history.ordered, kept?.imports);
+    const derived = await deriveEdges([...unchangedFiles, ...fileRows], history.ordered, kept?.imports);
     progress({ phase: 'edges', done: 1, total: 1 });
 
     progress({ phase: 'write', done: 0, total: 1 });
     await Promise.all([
       written,
-      store.add('edges', edges),
       (async () => {
-        if (meta) await store.deleteIn('lookups', 'path', [...new Set([...removedPaths, ...lookups.map((row) => row.path)])]);
-        await store.add('lookups', lookups);
+        // Unchanged files resolved again (a path they asked about came or went) replace their import edges.
+        if (meta) await store.deleteIn('edges', 'src', derived.resolved.filter((path) => !removed.has(path)));
+        await store.add('edges', derived.edges);
+      })(),
+      (async () => {
+        if (meta) await store.deleteIn('lookups', 'path', [...new Set([...removedPaths, ...derived.resolved])]);
+        await store.add('lookups', derived.lookups);
       })(),
     ]);
     progress({ phase: 'write', done: 1, total: 1 });
@@ -309,7 +313,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       chunks: await store.countRows('chunks'),
       questions: await store.countRows('questions'),
       historyCommits: await store.countRows('history'),
-      edges: edges.length,
+      edges: await store.countRows('edges'),
       changedFiles: walk.files.length,
       deletedFiles: meta ? removedPaths.length - walk.files.length : 0,
       skipped,
@@ -513,25 +517,24 @@ async function embedAll(
   }
 }
 
-type EdgeFile = Pick<FileRow, 'path' | 'language' | 'imports'>;
 type EdgeCommit = Pick<HistoryRow, 'sha' | 'email' | 'date' | 'files' | 'renames'>;
 
 interface Kept {
-  /** Every file row's path, language and imports (the changed ones are dropped by the caller). */
-  files: EdgeFile[];
+  /** Every file row's path and language (the changed ones are dropped by the caller). */
+  files: ImportFile[];
   /** Every history row, in table order. */
   history: EdgeCommit[];
   chunks: KeptChunks;
   questions: KeptQuestions;
-  /** The import edges and recorded lookups of every file. */
+  /** The recorded lookups of every file, and a way to read the imports of those that resolve again. */
   imports: PreviousImports;
 }
 
 type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array };
 
 async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept> {
-  const [files, history, chunks, questions, edges, lookups] = await Promise.all([
-    store.readColumns<EdgeFile>('files', { columns: ['path', 'language', 'imports'] }),
+  const [files, history, chunks, questions, lookups] = await Promise.all([
+    store.readColumns<ImportFile>('files', { columns: ['path', 'language'] }),
     store.readColumns<EdgeCommit>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
     store.readColumnsIn<KeptChunkRow>('chunks', 'path', changedPaths, {
       columns: ['id', 'path', 'name', 'kind', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
@@ -539,7 +542,6 @@ async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept>
     store.readColumnsIn<Pick<QuestionRow, 'id' | 'chunk_id' | 'text' | 'source' | 'tokens'>>('questions', 'path', changedPaths, {
       columns: ['id', 'chunk_id', 'text', 'source', 'tokens'],
     }),
-    store.readColumns<EdgeRow>('edges', { columns: ['kind', 'src', 'dst', 'weight'], where: "kind = 'import'" }),
     store.readColumns<LookupRow>('lookups', { columns: ['path', 'keys'] }),
   ]);
   const byKey: KeptChunks = new Map();
@@ -549,7 +551,14 @@ async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept>
     history,
     chunks: byKey,
     questions: keptQuestions(chunks, questions),
-    imports: { paths: files.map((file) => file.path), edges, lookups: new Map(lookups.map((row) => [row.path, row.keys])) },
+    imports: {
+      paths: files.map((file) => file.path),
+      lookups: new Map(lookups.map((row) => [row.path, row.keys])),
+      importsOf: async (paths) => {
+        const rows = await store.readColumnsIn<Pick<FileRow, 'path' | 'imports'>>('files', 'path', paths, { columns: ['path', 'imports'] });
+        return new Map(rows.map((row) => [row.path, row.imports]));
+      },
+    },
   };
 }
 
@@ -608,25 +617,23 @@ async function clearChanged(store: RepoStore, removedPaths: string[], kept: Prom
         store.deleteIn('questions', 'path', removedPaths),
         store.deleteIn('files', 'path', removedPaths),
         store.deleteIn('chunks', 'path', removedPaths),
-        store.deleteWhere('edges', 'true'),
+        (async () => {
+          await store.deleteWhere('edges', "kind != 'import'");
+          await store.deleteIn('edges', 'src', removedPaths);
+        })(),
       ]),
     ),
   ]);
 }
 
 /**
- * Import edges between the files (see `importEdges`), and co-change and author edges from the
- * history (in git's order), sorted by kind, source and target. Yields to the event loop now and
- * then, so writes started before keep going.
+ * Import edges of the files that resolve in this run (all of them in a full run; see
+ * `importEdges`), and co-change and author edges from the history (in git's order), sorted by
+ * kind, source and target. Yields to the event loop now and then, so writes started before keep going.
  */
-async function deriveEdges(
-  files: EdgeFile[],
-  reread: ReadonlySet<string>,
-  history: EdgeCommit[],
-  previous?: PreviousImports,
-): Promise<{ edges: EdgeRow[]; lookups: LookupRow[] }> {
+async function deriveEdges(files: ImportFile[], history: EdgeCommit[], previous?: PreviousImports): Promise<ImportEdges> {
   for (let i = 0; i < 3; i += 1) await yieldToLoop();
-  const { edges, lookups } = await importEdges(files, reread, previous);
+  const { resolved, edges, lookups } = await importEdges(files, previous);
   // deriveHistoryEdges follows renames newest first; equal dates keep git's order.
   const newestFirst = [...history].sort((a, b) => b.date - a.date);
   const commits: HistoryCommit[] = newestFirst.map((row) => ({
@@ -644,7 +651,7 @@ async function deriveEdges(
   await yieldToLoop();
   for (const edge of deriveHistoryEdges(commits, paths)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
   edges.sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.src, b.src) || compareStrings(a.dst, b.dst));
-  return { edges, lookups };
+  return { resolved, edges, lookups };
 }
 
 function compareStrings(a: string, b: string): number {

@@ -52,9 +52,39 @@ function sorted(edges: EdgeRow[]): string[] {
   return edges.map((edge) => `${edge.src} -> ${edge.dst}`).sort();
 }
 
-async function previousOf(files: ImportFile[]): Promise<PreviousImports> {
-  const full = await importEdges(files, new Set());
-  return { paths: files.map((f) => f.path), edges: full.edges, lookups: new Map(full.lookups.map((row) => [row.path, row.keys])) };
+/** An index as the store holds it: every file's imports, edges and lookups. */
+interface Stored {
+  files: ImportFile[];
+  edges: EdgeRow[];
+  lookups: Map<string, string>;
+}
+
+async function fullIndex(files: ImportFile[]): Promise<Stored> {
+  const full = await importEdges(files);
+  return { files, edges: full.edges, lookups: new Map(full.lookups.map((row) => [row.path, row.keys])) };
+}
+
+/** An incremental run over `stored`: `reread` files come with their imports, the others as the store lists them. */
+async function incremental(stored: Stored, files: ImportFile[], reread: Set<string>): Promise<Stored & { resolved: string[] }> {
+  const previous: PreviousImports = {
+    paths: stored.files.map((f) => f.path),
+    lookups: stored.lookups,
+    importsOf: async (paths) => new Map(stored.files.filter((f) => paths.includes(f.path)).map((f) => [f.path, f.imports!])),
+  };
+  const result = await importEdges(
+    files.map((f) => (reread.has(f.path) ? f : { path: f.path, language: f.language })),
+    previous,
+  );
+  const present = new Set(files.map((f) => f.path));
+  const replaced = new Set(result.resolved);
+  const lookups = new Map([...stored.lookups].filter(([path]) => present.has(path) && !replaced.has(path)));
+  for (const row of result.lookups) lookups.set(row.path, row.keys);
+  return {
+    files,
+    edges: [...stored.edges.filter((edge) => present.has(edge.src) && !replaced.has(edge.src)), ...result.edges],
+    lookups,
+    resolved: result.resolved,
+  };
 }
 
 /** A small deterministic generator, so a failure names its seed. */
@@ -71,7 +101,7 @@ describe('importEdges: an incremental resolution equals a full one', () => {
     for (let seed = 1; seed <= 40; seed += 1) {
       const next = random(seed);
       let files = [...FILES];
-      let previous = await previousOf(files);
+      let stored = await fullIndex(files);
       for (let step = 0; step < 4; step += 1) {
         const present = new Set(files.map((f) => f.path));
         const changed = new Set<string>();
@@ -84,34 +114,30 @@ describe('importEdges: an incremental resolution equals a full one', () => {
         }
         // One surviving file is re-read with new imports, as a modified file would be.
         const modified = files[Math.floor(next() * files.length)]!;
-        files = files.map((f) => (f === modified ? { ...f, imports: JSON.stringify([...JSON.parse(f.imports), 'pkg.helpers']) } : f));
+        files = files.map((f) => (f === modified ? { ...f, imports: JSON.stringify([...(JSON.parse(f.imports!) as string[]), 'pkg.helpers']) } : f));
         const reread = new Set([...changed].filter((p) => files.some((f) => f.path === p)).concat(modified.path));
 
-        const incremental = await importEdges(files, reread, previous);
-        const full = await importEdges(files, new Set());
-        expect(sorted(incremental.edges), `seed ${seed} step ${step}`).toEqual(sorted(full.edges));
-        const lookups = new Map(previous.lookups);
-        for (const p of previous.paths) if (!files.some((f) => f.path === p)) lookups.delete(p);
-        for (const row of incremental.lookups) lookups.set(row.path, row.keys);
-        expect(Object.fromEntries(lookups), `seed ${seed} step ${step}`).toEqual(Object.fromEntries(full.lookups.map((row) => [row.path, row.keys])));
-        previous = { paths: files.map((f) => f.path), edges: incremental.edges, lookups };
+        stored = await incremental(stored, files, reread);
+        const full = await fullIndex(files);
+        expect(sorted(stored.edges), `seed ${seed} step ${step}`).toEqual(sorted(full.edges));
+        expect(Object.fromEntries(stored.lookups), `seed ${seed} step ${step}`).toEqual(Object.fromEntries(full.lookups));
       }
     }
   });
 
   test('a push that adds one unrelated path resolves only the re-read files (and those that scan every directory)', async () => {
-    const previous = await previousOf(FILES);
-    const files = [...FILES, file('docs/notes.py', 'python', [])];
-    const result = await importEdges(files, new Set(['docs/notes.py']), previous);
+    const stored = await fullIndex(FILES);
+    const result = await incremental(stored, [...FILES, file('docs/notes.py', 'python', [])], new Set(['docs/notes.py']));
     // C# namespaces are matched against every directory name: any new path may change them.
-    expect(result.lookups.map((row) => row.path)).toEqual(['cs/App/Program.cs', 'docs/notes.py']);
+    expect(result.resolved).toEqual(['cs/App/Program.cs', 'docs/notes.py']);
   });
 
   test('a new package root renames modules everywhere: every file resolves again', async () => {
-    const previous = await previousOf(FILES);
+    const stored = await fullIndex(FILES);
     const files = [...FILES, file('scripts/__init__.py', 'python', [])];
-    const result = await importEdges(files, new Set(['scripts/__init__.py']), previous);
-    expect(result.lookups).toHaveLength(files.length);
+    const result = await incremental(stored, files, new Set(['scripts/__init__.py']));
+    expect(result.resolved).toHaveLength(files.length);
+    expect(sorted(result.edges)).toEqual(sorted((await fullIndex(files)).edges));
   });
 });
 
@@ -121,7 +147,7 @@ describe('recorded lookups', () => {
     const asked = (path: string): string => {
       const keys: Lookups = new Set();
       const source = FILES.find((f) => f.path === path)!;
-      resolveImports(source.path, source.language as never, JSON.parse(source.imports) as string[], index, keys);
+      resolveImports(source.path, source.language as never, JSON.parse(source.imports!) as string[], index, keys);
       return encodeLookups(keys);
     };
     const arrival = lookupsMatcher(lookupsAffectedBy(['pkg/extra.py'], buildPathIndex([...FILES.map((f) => f.path), 'pkg/extra.py']))!);

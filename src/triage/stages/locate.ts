@@ -558,6 +558,8 @@ async function expandNeighbours(store: RepoStore, fused: Map<string, { score: nu
   });
   const topScore = new Map(top.map(([path, entry]) => [path, entry.score]));
   const bonus = new Map<string, { score: number; from: string }>();
+  // The table's row order depends on how the index was built (incremental runs append): ties go by edge.
+  edges.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
   for (const edge of edges) {
     for (const [from, to] of [[edge.src, edge.dst], [edge.dst, edge.src]] as const) {
       const base = topScore.get(from);
