@@ -41,6 +41,8 @@ function baseOf(p: string): string {
 }
 
 function normalizePath(p: string): string {
+  // Repository paths are already normal: only odd specifiers pay for the regular expressions.
+  if (!p.includes('\\') && !p.startsWith('./') && !p.startsWith('/')) return p;
   return p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/^\/+/, '');
 }
 
@@ -107,11 +109,15 @@ function pythonModuleNames(p: string, packageDirs: ReadonlySet<string>): string[
   if (!p.endsWith('.py')) return [];
   let root = dirOf(p);
   while (root && packageDirs.has(root)) root = dirOf(root);
-  const stem = p.slice(0, -3).replace(/\/__init__$/, '').replace(/^__init__$/, '');
+  const withoutPy = p.slice(0, -3);
+  const stem = withoutPy === '__init__' ? '' : withoutPy.endsWith('/__init__') ? withoutPy.slice(0, -'/__init__'.length) : withoutPy;
   const relative = root ? stem.slice(root.length + 1) : stem;
-  const canonical = relative.replace(/\//g, '.');
-  const full = stem.replace(/\//g, '.');
-  return [canonical, full].filter((name, i) => name && (i === 0 || name !== canonical));
+  const canonical = relative.replaceAll('/', '.');
+  const full = stem.replaceAll('/', '.');
+  const names: string[] = [];
+  if (canonical) names.push(canonical);
+  if (full && full !== canonical) names.push(full);
+  return names;
 }
 
 function commonPrefixSegments(a: string, b: string): number {
