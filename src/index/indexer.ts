@@ -148,6 +148,9 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     });
 
     let meta = await store.readMeta();
+    // Git compares the commits while the tables are checked; the diff is used only if the run is incremental.
+    const diffPromise = meta && meta.indexedCommit !== commit ? repo.diffNameStatus(meta.indexedCommit, commit) : undefined;
+    diffPromise?.catch(() => undefined);
     const rolledBack = meta ? await store.rollbackTo(meta) : [];
     if (rolledBack.length > 0) {
       warnings.push(`rolled back ${rolledBack.join(', ')} to the last complete index (an earlier run stopped halfway)`);
@@ -191,8 +194,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // 1. Which files to (re)read.
     let onlyPaths: Set<string> | undefined;
     let removedPaths: string[] = [];
-    if (meta) {
-      const diff = await repo.diffNameStatus(meta.indexedCommit, commit);
+    if (meta && diffPromise) {
+      const diff = await diffPromise;
       const changed = [...diff.added, ...diff.modified, ...diff.renamed.map((r) => r.to)];
       onlyPaths = new Set(changed);
       removedPaths = [...new Set([...changed, ...diff.deleted, ...diff.renamed.map((r) => r.from)])];

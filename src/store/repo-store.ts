@@ -68,6 +68,7 @@ const ftsConfig = () => lancedb.Index.fts({
  */
 export class RepoStore {
   private readonly tables = new Map<TableName, lancedb.Table>();
+  private readonly opening = new Map<TableName, Promise<lancedb.Table | undefined>>();
   /** Each open table's schema, asked once: `add` then reaches LanceDB without waiting for a reply first. */
   private readonly schemas = new WeakMap<lancedb.Table, Promise<Awaited<ReturnType<lancedb.Table['schema']>>>>();
 
@@ -102,11 +103,19 @@ export class RepoStore {
   private async table(name: TableName): Promise<lancedb.Table | undefined> {
     const cached = this.tables.get(name);
     if (cached) return cached;
-    const names = await this.db.tableNames();
-    if (!names.includes(name)) return undefined;
-    const table = await this.db.openTable(name);
-    this.tables.set(name, table);
-    return table;
+    // Concurrent callers share one open, so a table is never opened twice.
+    let opening = this.opening.get(name);
+    if (!opening) {
+      opening = (async () => {
+        const names = await this.db.tableNames();
+        if (!names.includes(name)) return undefined;
+        const table = await this.db.openTable(name);
+        this.tables.set(name, table);
+        return table;
+      })().finally(() => this.opening.delete(name));
+      this.opening.set(name, opening);
+    }
+    return opening;
   }
 
   private async requireTable(name: TableName): Promise<lancedb.Table> {
@@ -134,25 +143,28 @@ export class RepoStore {
    * last complete run recorded. Returns the tables that were rolled back.
    */
   async rollbackTo(meta: IndexMeta): Promise<IndexTable[]> {
-    const rolledBack: IndexTable[] = [];
-    for (const name of INDEX_TABLES) {
-      const table = await this.table(name);
-      const recorded = meta.tableVersions[name];
-      if (!table || recorded === undefined) continue;
-      if ((await table.version()) === recorded) continue;
-      await table.checkout(recorded);
-      await table.restore();
-      rolledBack.push(name);
-    }
-    return rolledBack;
+    const rolledBack = await Promise.all(
+      INDEX_TABLES.map(async (name) => {
+        const table = await this.table(name);
+        const recorded = meta.tableVersions[name];
+        if (!table || recorded === undefined) return undefined;
+        if ((await table.version()) === recorded) return undefined;
+        await table.checkout(recorded);
+        await table.restore();
+        return name;
+      }),
+    );
+    return rolledBack.filter((name): name is IndexTable => name !== undefined);
   }
 
   /** Pins reads to the versions of the last complete run, so a run in progress is never half-seen. */
   async pinTo(meta: Pick<IndexMeta, 'tableVersions'>): Promise<void> {
-    for (const name of INDEX_TABLES) {
-      const table = await this.table(name);
-      if (table && meta.tableVersions[name] !== undefined) await table.checkout(meta.tableVersions[name]);
-    }
+    await Promise.all(
+      INDEX_TABLES.map(async (name) => {
+        const table = await this.table(name);
+        if (table && meta.tableVersions[name] !== undefined) await table.checkout(meta.tableVersions[name]);
+      }),
+    );
   }
 
   /** Empties every index table (a new version of each, so a killed rebuild can still be rolled back). */
