@@ -3,6 +3,7 @@ import { env } from './config/env.ts';
 import { modelsFromEnv } from './ai/models.ts';
 import { BenchError, runBench } from './bench/bench.ts';
 import { formatBenchReport } from './bench/format-report.ts';
+import { formatIndexBenchReport, runIndexBench } from './bench/index-bench.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { ConfigError, errorMessage, ScoutError } from './errors.ts';
 import { loadDataset } from './eval/dataset.ts';
@@ -113,6 +114,24 @@ export function buildProgram(): Command {
       }
       if (report.problems.length > 0) {
         throw new BenchError(`the bench finished with ${report.problems.length} problem(s), so its numbers are suspect:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
+      }
+    });
+
+  program
+    .command('bench-index')
+    .description('time an incremental index run against a full one on a real repository (each run a new process), and check it holds the same rows')
+    .argument('<git-repo-path>', 'a git repository: work tree, .git dir or bare')
+    .requiredOption('--base <rev>', 'the commit indexed in full first')
+    .requiredOption('--head <rev>', 'the later commit the incremental runs bring the index to')
+    .option('--runs <n>', 'incremental runs (the median is reported)', positiveInt, 5)
+    .option('--no-verify', 'skip comparing the rows with a full index at --head')
+    .option('--out <file>', 'write the JSON report here')
+    .action(async (repoPath: string, flags: { base: string; head: string; runs: number; verify: boolean; out?: string }) => {
+      const report = await runIndexBench({ repo: repoPath, base: flags.base, head: flags.head, runs: flags.runs, verify: flags.verify, onStep: (step) => console.error(`bench-index: ${step}…`) });
+      console.log(formatIndexBenchReport(report));
+      if (flags.out) await writeFile(flags.out, `${JSON.stringify(report, null, 2)}\n`);
+      if (report.identical && Object.values(report.identical).some((table) => !table.same)) {
+        throw new BenchError('the incremental index does not hold the rows of a full index at --head');
       }
     });
 

@@ -1,0 +1,191 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../errors.ts';
+import type { IndexPhase } from '../index/indexer.ts';
+import { RepoStore } from '../store/repo-store.ts';
+import { INDEX_TABLES, type IndexTable } from '../store/schema.ts';
+import { BenchError } from './bench.ts';
+
+/**
+ * `scout bench-index`: how an incremental index run compares with a full one on a real
+ * repository. Indexes `base` in full, then (each run from a copy of that index, in a new process,
+ * as a push would find it) brings it to `head`; and checks that the incremental index holds
+ * exactly the rows of a full index at `head`.
+ */
+
+export interface IndexBenchOptions {
+  /** A git repository (work tree, `.git` dir or bare). */
+  repo: string;
+  base: string;
+  head: string;
+  /** Incremental runs (the median is reported). Default 5. */
+  runs?: number;
+  /** Compare the incremental index with a full one at `head` (default true). */
+  verify?: boolean;
+  onStep?: (message: string) => void;
+}
+
+/** What one `scout index --json` process reported. */
+export interface IndexRun {
+  ms: number;
+  /** From spawning the process to its exit: adds Node's start and module loading to `ms`. */
+  wallMs: number;
+  peakRssMb: number;
+  files: number;
+  chunks: number;
+  questions: number;
+  historyCommits: number;
+  edges: number;
+  incremental: boolean;
+  timings: Partial<Record<IndexPhase, number>>;
+}
+
+export interface IndexBenchReport {
+  repo: string;
+  base: string;
+  head: string;
+  full: IndexRun;
+  incremental: { runs: IndexRun[]; medianMs: number; minMs: number; maxMs: number; medianWallMs: number; ratio: number };
+  /** Per table: whether the incremental index holds the same rows as a full index at `head`. */
+  identical?: Record<IndexTable, { same: boolean; incremental: number; full: number }>;
+}
+
+const SCOUT = fileURLToPath(new URL('../../bin/scout.js', import.meta.url));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
+}
+
+/** Runs `scout index --json` in a new process (a push is indexed by a fresh process, with cold caches). */
+async function runIndex(repo: string, commit: string, dataDir: string): Promise<IndexRun & { repo: string }> {
+  const started = performance.now();
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [SCOUT, 'index', repo, '--commit', commit, '--data-dir', dataDir, '--json'], {
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (exit) => resolve({ code: exit, stdout: out, stderr: err }));
+  });
+  const wallMs = Math.round(performance.now() - started);
+  const line = stdout.split('\n').find((l) => l.startsWith('{"repo"'));
+  if (code !== 0 || !line) throw new BenchError(`scout index ${commit.slice(0, 12)} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' ') || 'no output'}`);
+  const summary = JSON.parse(line) as IndexRun & { repo: string };
+  return { ...summary, wallMs };
+}
+
+function rowDigest(row: Record<string, unknown>): string {
+  const hash = createHash('sha1');
+  for (const key of Object.keys(row).sort()) {
+    const value = row[key];
+    hash.update(`${key}\0`);
+    if (value && typeof value === 'object' && 'length' in value) hash.update(Buffer.from(Float32Array.from(value as ArrayLike<number>).buffer));
+    else hash.update(JSON.stringify(value) ?? 'undefined');
+    hash.update('\x01');
+  }
+  return hash.digest('hex');
+}
+
+/** Every index table's rows compared as sets of row digests (row order differs between full and incremental runs). */
+export async function compareIndexes(a: { uri: string; repoId: string }, b: { uri: string; repoId: string }): Promise<NonNullable<IndexBenchReport['identical']>> {
+  const result = {} as NonNullable<IndexBenchReport['identical']>;
+  const [storeA, storeB] = await Promise.all([RepoStore.open(a.uri, a.repoId), RepoStore.open(b.uri, b.repoId)]);
+  try {
+    for (const table of INDEX_TABLES) {
+      const [rowsA, rowsB] = await Promise.all([storeA.readRows<Record<string, unknown>>(table), storeB.readRows<Record<string, unknown>>(table)]);
+      const digestsA = rowsA.map(rowDigest).sort();
+      const digestsB = rowsB.map(rowDigest).sort();
+      result[table] = { same: digestsA.length === digestsB.length && digestsA.every((d, i) => d === digestsB[i]), incremental: rowsA.length, full: rowsB.length };
+    }
+  } finally {
+    storeA.close();
+    storeB.close();
+  }
+  return result;
+}
+
+export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBenchReport> {
+  const runs = options.runs ?? 5;
+  const step = options.onStep ?? (() => {});
+  const work = await mkdtemp(path.join(os.tmpdir(), 'scout-bench-index-'));
+  try {
+    step(`full index at ${options.base.slice(0, 12)}`);
+    const full = await runIndex(options.repo, options.base, path.join(work, 'base'));
+    const incremental: IndexRun[] = [];
+    for (let i = 0; i < runs; i += 1) {
+      step(`incremental run ${i + 1}/${runs} to ${options.head.slice(0, 12)}`);
+      const dir = path.join(work, 'incremental');
+      await rm(dir, { recursive: true, force: true });
+      await cp(path.join(work, 'base'), dir, { recursive: true });
+      const run = await runIndex(options.repo, options.head, dir);
+      if (!run.incremental) throw new BenchError(`the run to ${options.head.slice(0, 12)} was not incremental (is ${options.base.slice(0, 12)} an ancestor, with the same settings?)`);
+      incremental.push(run);
+    }
+    let identical: IndexBenchReport['identical'];
+    if (options.verify !== false) {
+      step(`full index at ${options.head.slice(0, 12)}, to compare`);
+      const reference = await runIndex(options.repo, options.head, path.join(work, 'head'));
+      identical = await compareIndexes(
+        { uri: path.join(work, 'incremental', 'lancedb'), repoId: full.repo },
+        { uri: path.join(work, 'head', 'lancedb'), repoId: reference.repo },
+      );
+    }
+    const ms = incremental.map((run) => run.ms);
+    const medianMs = median(ms);
+    const runOf = ({ ms, wallMs, peakRssMb, files, chunks, questions, historyCommits, edges, incremental, timings }: IndexRun): IndexRun => ({
+      ms, wallMs, peakRssMb, files, chunks, questions, historyCommits, edges, incremental, timings,
+    });
+    return {
+      repo: options.repo,
+      base: options.base,
+      head: options.head,
+      full: runOf(full),
+      incremental: {
+        runs: incremental.map(runOf),
+        medianMs,
+        minMs: Math.min(...ms),
+        maxMs: Math.max(...ms),
+        medianWallMs: median(incremental.map((run) => run.wallMs)),
+        ratio: medianMs / full.ms,
+      },
+      identical,
+    };
+  } catch (error) {
+    if (error instanceof BenchError) throw error;
+    throw new BenchError(`bench-index failed: ${errorMessage(error)}`, { cause: error });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export function formatIndexBenchReport(report: IndexBenchReport): string {
+  const pct = (value: number) => `${(value * 100).toFixed(1)} %`;
+  const runs = report.incremental.runs;
+  const phases = Object.keys(runs[0]?.timings ?? {}) as IndexPhase[];
+  const lines = [
+    `Full index at ${report.base.slice(0, 12)}: ${report.full.ms} ms (process ${report.full.wallMs} ms), peak RSS ${report.full.peakRssMb} MB`,
+    `  files ${report.full.files} · chunks ${report.full.chunks} · questions ${report.full.questions} · history commits ${report.full.historyCommits} · edges ${report.full.edges}`,
+    `Incremental to ${report.head.slice(0, 12)}: median ${report.incremental.medianMs} ms of ${runs.length} runs (${report.incremental.minMs}-${report.incremental.maxMs}; process ${report.incremental.medianWallMs} ms), peak RSS ${Math.max(...runs.map((r) => r.peakRssMb))} MB`,
+    `  = ${pct(report.incremental.ratio)} of the full run`,
+    `  phases (median ms): ${phases.map((phase) => `${phase} ${median(runs.map((r) => r.timings[phase] ?? 0))}`).join(' · ')}`,
+  ];
+  if (report.identical) {
+    const differing = Object.entries(report.identical).filter(([, t]) => !t.same);
+    lines.push(
+      differing.length === 0
+        ? `  rows identical to a full index at ${report.head.slice(0, 12)} (${Object.entries(report.identical).map(([name, t]) => `${name} ${t.full}`).join(', ')})`
+        : `  ROWS DIFFER from a full index at ${report.head.slice(0, 12)}: ${differing.map(([name, t]) => `${name} (${t.incremental} vs ${t.full})`).join(', ')}`,
+    );
+  }
+  return lines.join('\n');
+}
