@@ -91,6 +91,15 @@ describe('Python segments', () => {
     expect(segment.text + segment.members!.map((m) => m.text).join('')).toBe(text);
   });
 
+  test('small classes grouped into one segment are not cut, however long the group', () => {
+    // Where groups are cut depends on the text: look for class names that make a long group.
+    const long = Array.from({ length: 50 }, (_, k) =>
+      pythonSegments(Array.from({ length: 12 }, (_, i) => `class C${k}_${i}:\n    def m(self):\n${body(10, '        ')}\n`).join('\n').split('\n'))!,
+    ).find((segments) => segments.some((segment) => segment.endLine - segment.startLine + 1 >= SPLIT_CLASS_MIN_LINES));
+    expect(long).toBeDefined();
+    expect(long!.every((segment) => segment.members === undefined)).toBe(true);
+  });
+
   test('a short class, or one with its body on the class line, is not cut', () => {
     expect(pythonSegments(`class Small:\n${body(10)}\n`.split('\n'))![0].members).toBeUndefined();
     expect(pythonSegments(`class A: pass\n${body(80, '')}\n`.split('\n'))![0].members).toBeUndefined();

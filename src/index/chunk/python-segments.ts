@@ -184,12 +184,15 @@ export function pythonSegments(lines: string[]): TopSegment[] | undefined {
     if (info.starts[n] && info.kinds[n] === 'code' && info.firsts[n] === 0) statements.push(n);
   }
   const groups = groupStarts(lines, statements, 0);
-  const starts = mergeSmall(lines, groups, groups.map((line, i) => (i === 0 ? 0 : pullBack(lines, info, line, 0, 0))), lines.length);
+  const groupFirsts = groups.map((line, i) => (i === 0 ? 0 : pullBack(lines, info, line, 0, 0)));
+  const starts = mergeSmall(lines, groups, groupFirsts, lines.length);
   if (starts.length === 0) starts.push(0);
   const segments: TopSegment[] = [];
   for (let i = 0; i < starts.length; i++) {
     const last = (starts[i + 1] ?? lines.length) - 1;
-    const members = classMembers(lines, info, starts[i], last);
+    // Only a statement of its own can be a class to cut, not a run of small ones.
+    const alone = (groupFirsts[groupFirsts.indexOf(starts[i]) + 1] ?? lines.length) === last + 1;
+    const members = alone ? classMembers(lines, info, starts[i], last) : undefined;
     const first = starts[i];
     segments.push(members ? { ...segmentOf(lines, first, members[0].startLine - 2), members } : segmentOf(lines, first, last));
   }
