@@ -156,8 +156,15 @@ describe('Python chunking by segments', () => {
     expect(fixed.warm).toEqual(fixed.cold);
   });
 
+  test('a small file is parsed whole, and not cached', async () => {
+    const text = `def f():\n    return 1\n\n\ndef g():\n    return 2\n`;
+    const cache = new MemoryUnitCache();
+    expect(await chunkPython(file(text), cache)).toEqual(await chunkTreeSitter({ ...file(text), language: 'python' }));
+    expect(cache.rows()).toEqual([]);
+  });
+
   test('a file the lexer cannot follow is parsed whole', async () => {
-    const text = `def f():\n    return 1\n\n\ndef g():\n    s = """never closed\n`;
+    const text = `def f():\n${lines(120, '    ', 'f')}\n    return 1\n\n\ndef g():\n    s = """never closed\n`;
     const cache = new MemoryUnitCache();
     const result = await chunkPython(file(text), cache);
     expect(result).toEqual(await chunkTreeSitter({ ...file(text), language: 'python' }));

@@ -12,6 +12,9 @@ import { unitKey, type UnitCache } from './unit-cache.ts';
 import { assembleUnits, type PlacedUnit, type UnitResult } from './units.ts';
 import { splitLines } from './windows.ts';
 
+/** A file with fewer lines than this is parsed whole: re-parsing it costs little, cutting it more than that saves. */
+const SEGMENT_MIN_FILE_LINES = 100;
+
 function modeOf(options: UnitOptions): string {
   if (options.membersOf !== undefined) return `members:${options.membersOf}`;
   return options.classHeader ? 'class-header' : 'top';
@@ -33,7 +36,9 @@ function unitResult(unit: UnitParser, path: string, text: string, options: UnitO
 
 /** The file's units in order, or undefined when one did not parse cleanly (the file is then parsed whole). */
 function segmentUnits(unit: UnitParser, file: WalkedFile, cache: UnitCache | undefined): PlacedUnit[] | undefined {
-  const segments = pythonSegments(file.text.split('\n'));
+  const lines = file.text.split('\n');
+  if (lines.length < SEGMENT_MIN_FILE_LINES) return undefined;
+  const segments = pythonSegments(lines);
   // One segment is the whole file.
   if (!segments || (segments.length === 1 && !segments[0].members)) return undefined;
   const placed: PlacedUnit[] = [];

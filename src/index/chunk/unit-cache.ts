@@ -3,7 +3,7 @@
  * the segments whose text changed. A unit's result is a function of its text and how it is
  * parsed, which the key covers; the path only says which file's rows hold it.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** One cached unit: the file that holds it, its key and its result as JSON. */
 export interface UnitCacheRow {
@@ -24,7 +24,7 @@ const UNIT_FORMAT = 1;
 
 /** The key of a unit: how it is parsed (`mode`, e.g. the class its members belong to) and its text. */
 export function unitKey(language: string, mode: string, text: string): string {
-  return createHash('sha1').update(`${UNIT_FORMAT}\0${language}\0${mode}\0`).update(text).digest('hex');
+  return hash('sha1', `${UNIT_FORMAT}\0${language}\0${mode}\0${text}`);
 }
 
 /** A cache read from stored rows, which gathers the rows of the files chunked with it (to be stored in turn). */

@@ -44,14 +44,17 @@ export interface PlacedUnit {
   offset: number;
 }
 
-function shiftSpan(span: MemberSpan, by: number): MemberSpan {
-  return { startLine: span.startLine + by, endLine: span.endLine + by, bodyStartLine: span.bodyStartLine + by };
+function shiftSpan(span: MemberSpan, by: number): void {
+  span.startLine += by;
+  span.endLine += by;
+  span.bodyStartLine += by;
 }
 
 /**
- * The file's chunks, doc, symbols and imports from its units, in document order. Members
- * units follow the header unit of their class and extend it: the class ends where its last
- * member unit's code ends, and its members are all of theirs.
+ * The file's chunks, doc, symbols and imports from its units, in document order. Member units
+ * follow the header unit of their class and extend it: the class ends where its last member
+ * unit's code ends, and its members are all of theirs. The units' results are moved into the
+ * file's (their lines shifted in place): pass results of their own, not shared ones.
  */
 export function assembleUnits(file: WalkedFile, lines: string[], units: PlacedUnit[]): ChunkedFile {
   const style = commentStyleOf(file.language);
@@ -59,30 +62,32 @@ export function assembleUnits(file: WalkedFile, lines: string[], units: PlacedUn
   const symbols: UnitSymbol[] = [];
   const topSymbols: string[] = [];
   const imports: string[] = [];
+  const classes: UnitSymbol[] = [];
   let openClass: UnitSymbol | undefined;
   for (const { result, offset } of units) {
     for (const [start, end] of result.covered) markCovered(covered, start + offset, end + offset);
     topSymbols.push(...result.topSymbols);
     imports.push(...result.imports);
-    result.symbols.forEach((symbol, i) => {
-      const placed: UnitSymbol = {
-        ...symbol,
-        startLine: symbol.startLine + offset,
-        endLine: symbol.endLine + offset,
-        members: symbol.members.map((span) => shiftSpan(span, offset)),
-      };
-      symbols.push(placed);
-      if (i === result.openClass) openClass = placed;
-    });
+    for (const symbol of result.symbols) {
+      symbol.startLine += offset;
+      symbol.endLine += offset;
+      for (const span of symbol.members) shiftSpan(span, offset);
+      symbols.push(symbol);
+    }
     if (result.spans) {
       if (!openClass) throw new Error('a unit of class members without its class');
-      openClass.members.push(...result.spans.map((span) => shiftSpan(span, offset)));
+      for (const span of result.spans) {
+        shiftSpan(span, offset);
+        openClass.members.push(span);
+      }
       if (result.end !== undefined) openClass.endLine = Math.max(openClass.endLine, result.end + offset);
-      markCovered(covered, openClass.startLine, openClass.endLine);
-    } else if (result.openClass === undefined) {
-      openClass = undefined;
+    } else {
+      openClass = result.openClass === undefined ? undefined : result.symbols[result.openClass];
+      if (openClass) classes.push(openClass);
     }
   }
+  // A class cut at its members covers its lines up to its last member's.
+  for (const symbol of classes) markCovered(covered, symbol.startLine, symbol.endLine);
   const chunks = symbols.flatMap((symbol) => symbolChunks(lines, { ...symbol, path: file.path, language: file.language }));
 
   let doc = '';
