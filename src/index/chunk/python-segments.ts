@@ -1,8 +1,9 @@
 /**
- * Splits a Python file into segments that can be parsed on their own: runs of whole lines,
- * each one top-level `def`/`class` (with its decorators) or a run of other top-level statements,
- * with the comment and blank lines just above a statement in that statement's segment. A long
- * class is split further at its members, so a change to one method re-parses that method only.
+ * Splits a Python file into segments that can be parsed on their own: runs of whole lines, each
+ * one long top-level `def`/`class` (with its decorators) or a few short top-level statements, with
+ * the comment and blank lines just above a statement in that statement's segment. A long class is
+ * split further at its members (grouped the same way), so a change to one method re-parses that
+ * method and perhaps a few short neighbours only.
  *
  * A small lexer (strings, including triple-quoted and prefixed ones, comments, brackets and
  * backslash continuations) finds where logical lines start. It only decides where to cut; the
