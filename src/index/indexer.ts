@@ -9,8 +9,9 @@ import { log as rootLog, type Logger } from '../log.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
 import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
-import { SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type LookupRow, type QuestionRow } from '../store/schema.ts';
+import { SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type LookupRow, type QuestionRow, type SegmentRow } from '../store/schema.ts';
 import { chunkFile, warmParsers } from './chunk/index.ts';
+import { MemoryUnitCache } from './chunk/unit-cache.ts';
 import { detectLanguage } from './language.ts';
 import { deriveHistoryEdges, readHistory } from './history.ts';
 import { chunkId } from './ids.ts';
@@ -21,7 +22,7 @@ import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, WalkLimits, WalkedF
 import { walkCommit } from './walk.ts';
 
 /** Bump when chunking or question derivation changes what rows hold: forces a full rebuild. */
-export const INDEXER_VERSION = 1;
+export const INDEXER_VERSION = 2;
 
 /** The file-level full-text column holds at most this much of a file's content. */
 const FILE_TOKEN_CHARS = 200_000;
@@ -204,9 +205,14 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // What an incremental run keeps of the index, read on LanceDB's threads while the changed files are parsed.
     const keptPromise = meta ? readKept(store, removedPaths) : Promise.resolve(undefined);
     keptPromise.catch(() => undefined);
+    // The parsed segments of the files about to be re-read: those whose text is unchanged are not parsed again.
+    const segmentsPromise = meta
+      ? store.readColumnsIn<Pick<SegmentRow, 'key' | 'value'>>('segments', 'path', removedPaths, { columns: ['key', 'value'] })
+      : Promise.resolve([]);
+    segmentsPromise.catch(() => undefined);
     // The changed files' rows (and their import edges, and all history edges) are deleted meanwhile too, once read,
     // so the new rows can be written as soon as they exist.
-    const clearedPromise = meta ? clearChanged(store, removedPaths, keptPromise) : Promise.resolve();
+    const clearedPromise = meta ? clearChanged(store, removedPaths, Promise.all([keptPromise, segmentsPromise])) : Promise.resolve();
     clearedPromise.catch(() => undefined);
     progress({ phase: 'walk', done: 0, total: 1 });
     const walk = await walkCommit(repo, commit, options.limits, onlyPaths);
@@ -218,9 +224,10 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     }
 
     // 2. Symbols.
+    const segments = new MemoryUnitCache(await segmentsPromise);
     const parsed: ParsedFile[] = [];
     for (const [i, file] of walk.files.entries()) {
-      parsed.push({ file, chunked: await chunkFile(file) });
+      parsed.push({ file, chunked: await chunkFile(file, segments) });
       if (i % 50 === 0) progress({ phase: 'chunk', done: i, total: walk.files.length });
     }
     progress({ phase: 'chunk', done: walk.files.length, total: walk.files.length });
@@ -265,6 +272,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       store.add('files', fileRows),
       store.add('chunks', chunkRows),
       store.add('questions', questionRows),
+      store.add('segments', segments.rows()),
       (async () => {
         if (meta && !appendHistory) await store.deleteWhere('history', 'true');
         await store.add('history', history.added);
@@ -614,12 +622,13 @@ function slideWindow(window: string[], keptRows: EdgeCommit[], newRows: HistoryR
  */
 async function clearChanged(store: RepoStore, removedPaths: string[], kept: Promise<unknown>): Promise<void> {
   await Promise.all([
-    store.prepareWrites(['files', 'chunks', 'questions', 'history', 'edges', 'lookups']),
+    store.prepareWrites(['files', 'chunks', 'questions', 'history', 'edges', 'lookups', 'segments']),
     kept.then(() =>
       Promise.all([
         store.deleteIn('questions', 'path', removedPaths),
         store.deleteIn('files', 'path', removedPaths),
         store.deleteIn('chunks', 'path', removedPaths),
+        store.deleteIn('segments', 'path', removedPaths),
         (async () => {
           await store.deleteWhere('edges', "kind != 'import'");
           await store.deleteIn('edges', 'src', removedPaths);

@@ -1,9 +1,9 @@
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 
 /** Bump when a table's columns or their meaning change: the next index run rebuilds from scratch. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
-export type TableName = 'files' | 'chunks' | 'questions' | 'history' | 'edges' | 'lookups' | 'meta' | 'embed_cache' | 'question_cache' | RecordTable;
+export type TableName = 'files' | 'chunks' | 'questions' | 'history' | 'edges' | 'lookups' | 'segments' | 'meta' | 'embed_cache' | 'question_cache' | RecordTable;
 
 /**
  * Tables of records that live beside the index and are never rolled back or rebuilt with it:
@@ -14,7 +14,7 @@ export const RECORD_TABLES = ['issues', 'runs', 'comments'] as const;
 export type RecordTable = (typeof RECORD_TABLES)[number];
 
 /** The tables an index run writes and pins versions of (the cache is append-only and never rolled back). */
-export const INDEX_TABLES = ['files', 'chunks', 'questions', 'history', 'edges', 'lookups'] as const satisfies readonly TableName[];
+export const INDEX_TABLES = ['files', 'chunks', 'questions', 'history', 'edges', 'lookups', 'segments'] as const satisfies readonly TableName[];
 export type IndexTable = (typeof INDEX_TABLES)[number];
 
 /** Tables with a full-text index on their `tokens` column. */
@@ -91,6 +91,15 @@ export interface EdgeRow {
   src: string;
   dst: string;
   weight: number;
+}
+
+/** A parsed segment of a file (Python), so the next run re-parses only the segments that changed. */
+export interface SegmentRow {
+  path: string;
+  /** What the segment is parsed as, and its text, hashed (see unit-cache.ts). */
+  key: string;
+  /** The parse result, JSON. */
+  value: string;
 }
 
 export interface MetaRow {
@@ -195,6 +204,8 @@ export function tableSchema(name: TableName, dimension: number): Schema {
       return new Schema([text('kind'), text('src'), text('dst'), new Field('weight', new Float64(), false)]);
     case 'lookups':
       return new Schema([text('path'), text('keys')]);
+    case 'segments':
+      return new Schema([text('path'), text('key'), text('value')]);
     case 'meta':
       return new Schema([text('key'), text('value')]);
     case 'embed_cache':

@@ -9,6 +9,7 @@ import { IndexLockedError } from '../../src/errors.ts';
 import { indexRepository, type IndexOptions } from '../../src/index/indexer.ts';
 import { acquireIndexLock } from '../../src/store/lock.ts';
 import { RepoStore } from '../../src/store/repo-store.ts';
+import { INDEX_TABLES, type IndexTable } from '../../src/store/schema.ts';
 import { FakeOpenAI } from '../helpers/fake-openai.ts';
 import { makeRepo, type FixtureCommit, type FixtureRepo } from '../helpers/git-fixture.ts';
 
@@ -153,7 +154,7 @@ async function openStore(dataDir: string): Promise<RepoStore> {
 type Row = Record<string, unknown>;
 
 /** A table's rows without vectors, sorted, for comparing two indexes. */
-async function snapshot(store: RepoStore, table: 'files' | 'chunks' | 'questions' | 'history' | 'edges'): Promise<Row[]> {
+async function snapshot(store: RepoStore, table: IndexTable): Promise<Row[]> {
   const rows = await store.readRows<Row>(table);
   return rows
     .map((row) => {
@@ -239,7 +240,7 @@ describe('indexRepository (offline)', () => {
     const a = await openStore(incrementalDir);
     const b = await openStore(fullDir);
     try {
-      for (const table of ['files', 'chunks', 'questions', 'history', 'edges'] as const) {
+      for (const table of INDEX_TABLES) {
         expect(await snapshot(a, table), table).toEqual(await snapshot(b, table));
       }
       const paths = (await a.readRows<{ path: string }>('files', { columns: ['path'] })).map((f) => f.path);
@@ -266,7 +267,7 @@ describe('indexRepository (offline)', () => {
     const a = await openStore(incrementalDir);
     const b = await openStore(fullDir);
     try {
-      for (const table of ['files', 'chunks', 'questions', 'history', 'edges'] as const) {
+      for (const table of INDEX_TABLES) {
         expect(await snapshot(a, table), table).toEqual(await snapshot(b, table));
       }
       // Import edges both of the re-read file and of the files that kept theirs.

@@ -5,8 +5,10 @@
  */
 import { log } from '../../log.ts';
 import type { ChunkedFile, Language, WalkedFile } from '../types.ts';
+import { chunkPython } from './python.ts';
 import { chunkTreeSitter, isTreeSitterLanguage, loadGrammar } from './tree-sitter.ts';
 import { chunkTypeScript, loadTypeScriptCompiler } from './typescript.ts';
+import type { UnitCache } from './unit-cache.ts';
 import { windowChunks } from './windows.ts';
 
 export { MAX_CHUNK_CHARS } from './windows.ts';
@@ -15,12 +17,14 @@ const EMPTY: ChunkedFile = { chunks: [], doc: '', symbols: [], imports: [] };
 
 const TYPESCRIPT_LANGUAGES = new Set<Language>(['typescript', 'tsx', 'javascript']);
 
-async function parseCode(file: WalkedFile): Promise<ChunkedFile | undefined> {
+async function parseCode(file: WalkedFile, cache: UnitCache | undefined): Promise<ChunkedFile | undefined> {
   switch (file.language) {
     case 'typescript':
     case 'tsx':
     case 'javascript':
       return chunkTypeScript(file);
+    case 'python':
+      return chunkPython(file, cache);
     default:
       if (isTreeSitterLanguage(file.language)) return chunkTreeSitter({ ...file, language: file.language });
       return undefined;
@@ -46,11 +50,15 @@ export function warmParsers(languages: Iterable<Language>): void {
   }
 }
 
-export async function chunkFile(file: WalkedFile): Promise<ChunkedFile> {
+/**
+ * Chunks a file. `cache` holds parsed segments of earlier runs (Python): those whose text is
+ * unchanged are taken from it rather than parsed, and every segment of the file is put in it.
+ */
+export async function chunkFile(file: WalkedFile, cache?: UnitCache): Promise<ChunkedFile> {
   const safe: WalkedFile = typeof file.text === 'string' ? file : { ...file, text: String(file.text ?? '') };
   let parsed: ChunkedFile | undefined;
   try {
-    parsed = await parseCode(safe);
+    parsed = await parseCode(safe, cache);
   } catch (error) {
     log.debug({ path: safe.path, language: safe.language, err: error }, 'parser failed; indexing the file as line windows');
   }

@@ -14,21 +14,9 @@ import path from 'node:path';
 import { Language as Grammar, type Node, Parser, Query } from 'web-tree-sitter';
 
 import { log } from '../../log.ts';
-import type { Chunk, ChunkedFile, ChunkKind, Language, WalkedFile } from '../types.ts';
-import {
-  byPosition,
-  capDoc,
-  collapseSignature,
-  type CommentStyle,
-  commentStyleOf,
-  fileLeadingComment,
-  leadingComment,
-  markCovered,
-  type MemberSpan,
-  splitLines,
-  symbolChunks,
-  topLevelBlocks,
-} from './windows.ts';
+import type { ChunkedFile, ChunkKind, Language, WalkedFile } from '../types.ts';
+import { assembleUnits, type UnitResult, type UnitSymbol } from './units.ts';
+import { capDoc, collapseSignature, type CommentStyle, commentStyleOf, leadingComment, type MemberSpan, splitLines } from './windows.ts';
 
 export type TreeSitterLanguage = 'python' | 'go' | 'java' | 'rust' | 'ruby' | 'php' | 'c' | 'cpp' | 'csharp' | 'kotlin' | 'swift';
 
@@ -117,14 +105,16 @@ type Role =
   | { role: 'attribute' };
 
 interface Ctx {
-  file: WalkedFile;
   language: TreeSitterLanguage;
   lines: string[];
   text: string;
   style: CommentStyle;
-  chunks: Chunk[];
-  symbols: string[];
-  covered: Uint8Array;
+  symbols: UnitSymbol[];
+  topSymbols: string[];
+  covered: Array<[number, number]>;
+  /** Set for a class header unit: the file-level class is left open for its member units. */
+  classHeader: boolean;
+  openClass?: number;
 }
 
 function field(node: Node, name: string): Node | null {
@@ -515,22 +505,11 @@ function emitSymbol(
   const comment = leadingComment(ctx.lines, startLine, ctx.style);
   if (ctx.language === 'python') doc = pythonDocstring(body)?.text ?? '';
   if (!doc && comment) doc = comment.text;
-  if (comment) markCovered(ctx.covered, comment.startLine, comment.endLine);
-  markCovered(ctx.covered, startLine, endLine);
-  ctx.chunks.push(
-    ...symbolChunks(ctx.lines, {
-      path: ctx.file.path,
-      language: ctx.file.language,
-      name,
-      kind,
-      startLine,
-      endLine,
-      doc,
-      signature: signatureOf(role.range ?? node, role.range ? undefined : body, ctx.text),
-      members,
-    }),
-  );
-  if (topLevel) ctx.symbols.push(name);
+  if (comment) ctx.covered.push([comment.startLine, comment.endLine]);
+  ctx.covered.push([startLine, endLine]);
+  if (topLevel && ctx.classHeader && kind === 'class') ctx.openClass = ctx.symbols.length;
+  ctx.symbols.push({ name, kind, startLine, endLine, doc, signature: signatureOf(role.range ?? node, role.range ? undefined : body, ctx.text), members });
+  if (topLevel) ctx.topSymbols.push(name);
   const bodyStartLine = body ? body.startPosition.row + 1 : startLine;
   return { startLine, endLine, bodyStartLine };
 }
@@ -771,57 +750,108 @@ function markImportLines(ctx: Ctx, node: Node): void {
     if (role?.role === 'symbol') return;
     top = parent;
   }
-  markCovered(ctx.covered, node.startPosition.row + 1, endLineOf(node));
-  if (top !== node && IMPORT_STATEMENT.test(top.type)) markCovered(ctx.covered, top.startPosition.row + 1, endLineOf(top));
+  ctx.covered.push([node.startPosition.row + 1, endLineOf(node)]);
+  if (top !== node && IMPORT_STATEMENT.test(top.type)) ctx.covered.push([top.startPosition.row + 1, endLineOf(top)]);
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** A grammar loaded and set on the shared parser, ready for `parseUnit`. */
+export interface UnitParser {
+  language: TreeSitterLanguage;
+  parser: Parser;
+  loaded: LoadedGrammar;
+}
+
+/**
+ * The parser for a language, or undefined when its grammar is unavailable. Use it synchronously:
+ * the parser is shared, and another file's chunking may re-target it at the next `await`.
+ */
+export async function unitParser(language: TreeSitterLanguage): Promise<UnitParser | undefined> {
+  const loaded = await loadGrammar(language);
+  const parser = await getParser();
+  if (!loaded) return undefined;
+  parser.setLanguage(loaded.grammar);
+  return { language, parser, loaded };
+}
+
+export interface UnitOptions {
+  /** The text is a class header (a long class cut at its members): its file-level class stays open. */
+  classHeader?: boolean;
+  /** The text is members of the class of this (qualified) name, at their own indentation. */
+  membersOf?: string;
+}
+
+/** The line a member unit's text is parsed under, so its indented members parse as a class body. */
+const MEMBERS_WRAPPER = 'class _:\n';
+
+/**
+ * Parses one unit: a whole file, or a segment of one. Lines in the result count from the unit's
+ * first line; the result depends on the text and options only.
+ */
+export function parseUnit(unit: UnitParser, text: string, options: UnitOptions = {}): UnitResult | undefined {
+  const wrapped = options.membersOf !== undefined;
+  const source = wrapped ? MEMBERS_WRAPPER + text : text;
+  const tree = unit.parser.parse(source);
+  if (!tree) return undefined;
+  try {
+    const ctx: Ctx = {
+      language: unit.language,
+      lines: splitLines(source),
+      text: source,
+      style: commentStyleOf(unit.language),
+      symbols: [],
+      topSymbols: [],
+      covered: [],
+      classHeader: options.classHeader === true,
+    };
+    const root = tree.rootNode;
+    const imports = collectImports(ctx, root, unit.loaded, (node) => markImportLines(ctx, node));
+    const result: UnitResult = { symbols: ctx.symbols, topSymbols: ctx.topSymbols, imports, covered: ctx.covered, hasError: root.hasError };
+    if (wrapped) {
+      const wrapper = root.namedChild(0);
+      const body = wrapper?.type === 'class_definition' ? bodyOf(wrapper) : undefined;
+      if (!body || root.namedChildCount !== 1) return { ...result, hasError: true };
+      result.spans = visitChildren(ctx, body, options.membersOf!.split('.'), true, false);
+      result.end = endLineOf(wrapper!);
+      return shiftUnit(result, -1);
+    }
+    visitChildren(ctx, root, [], false, true);
+    if (ctx.openClass !== undefined) result.openClass = ctx.openClass;
+    if (unit.language === 'python') {
+      const docstring = pythonDocstring(root);
+      if (docstring) result.docstring = { text: docstring.text, startLine: docstring.node.startPosition.row + 1, endLine: endLineOf(docstring.node) };
+    }
+    return result;
+  } finally {
+    tree.delete();
+  }
+}
+
+/** A unit's result with its lines moved by `by`. */
+function shiftUnit(result: UnitResult, by: number): UnitResult {
+  const span = (s: MemberSpan): MemberSpan => ({ startLine: s.startLine + by, endLine: s.endLine + by, bodyStartLine: s.bodyStartLine + by });
+  return {
+    ...result,
+    symbols: result.symbols.map((symbol) => ({ ...symbol, startLine: symbol.startLine + by, endLine: symbol.endLine + by, members: symbol.members.map(span) })),
+    covered: result.covered.map(([start, end]): [number, number] => [start + by, end + by]),
+    spans: result.spans?.map(span),
+    end: result.end === undefined ? undefined : result.end + by,
+  };
+}
+
+/** Chunks a file of a tree-sitter language parsed whole, or undefined when the grammar is unavailable. */
+export function chunkWhole(unit: UnitParser, file: WalkedFile): ChunkedFile | undefined {
+  const result = parseUnit(unit, file.text);
+  if (!result) return undefined;
+  return assembleUnits(file, splitLines(file.text), [{ result, offset: 0 }]);
+}
 
 /**
  * Chunks a file of a tree-sitter language. Returns undefined when the grammar is unavailable
  * (the caller then falls back to line windows).
  */
 export async function chunkTreeSitter(file: WalkedFile & { language: TreeSitterLanguage }): Promise<ChunkedFile | undefined> {
-  const loaded = await loadGrammar(file.language);
-  const parser = await getParser();
-  if (!loaded) return undefined;
-  // Everything below is synchronous, so the shared parser cannot be re-targeted mid-file.
-  parser.setLanguage(loaded.grammar);
-  const text = file.text;
-  const tree = parser.parse(text);
-  if (!tree) return undefined;
-  try {
-    const lines = splitLines(text);
-    const ctx: Ctx = {
-      file,
-      language: file.language,
-      lines,
-      text,
-      style: commentStyleOf(file.language),
-      chunks: [],
-      symbols: [],
-      covered: new Uint8Array(lines.length + 2),
-    };
-    const root = tree.rootNode;
-    const imports = collectImports(ctx, root, loaded, (node) => markImportLines(ctx, node));
-    visitChildren(ctx, root, [], false, true);
-
-    let doc = '';
-    if (file.language === 'python') {
-      const docstring = pythonDocstring(root);
-      if (docstring) {
-        doc = docstring.text;
-        markCovered(ctx.covered, docstring.node.startPosition.row + 1, endLineOf(docstring.node));
-      }
-    }
-    const header = fileLeadingComment(lines, ctx.style);
-    if (header) markCovered(ctx.covered, header.startLine, header.endLine);
-    if (!doc) doc = header?.text ?? '';
-
-    const chunks = [...ctx.chunks, ...topLevelBlocks(file, lines, ctx.covered)];
-    chunks.sort(byPosition);
-    return { chunks, doc, symbols: ctx.symbols, imports };
-  } finally {
-    tree.delete();
-  }
+  const unit = await unitParser(file.language);
+  return unit ? chunkWhole(unit, file) : undefined;
 }
