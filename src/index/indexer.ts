@@ -18,11 +18,11 @@ import { chunkId } from './ids.ts';
 import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
 import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
 import { tokenString } from './tokenize.ts';
-import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, WalkLimits, WalkedFile } from './types.ts';
+import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, TokenPiece, WalkLimits, WalkedFile } from './types.ts';
 import { walkCommit } from './walk.ts';
 
 /** Bump when chunking or question derivation changes what rows hold: forces a full rebuild. */
-export const INDEXER_VERSION = 2;
+export const INDEXER_VERSION = 3;
 
 /** The file-level full-text column holds at most this much of a file's content. */
 const FILE_TOKEN_CHARS = 200_000;
@@ -421,9 +421,27 @@ function fileRow(file: WalkedFile, chunked: ChunkedFile): FileRow {
     doc: chunked.doc,
     symbols: chunked.symbols.join('\n'),
     imports: JSON.stringify(chunked.imports),
-    tokens: tokenString(head + file.text.slice(0, FILE_TOKEN_CHARS)),
+    tokens: fileTokens(head, file.text, chunked.pieces),
     vector: [],
   };
+}
+
+/**
+ * `tokenString(head + text.slice(0, FILE_TOKEN_CHARS))`, assembled from the text's pieces when the
+ * chunker has them. The same string either way: no word spans a newline, and `head` and every
+ * piece but the last end with one.
+ */
+export function fileTokens(head: string, text: string, pieces?: TokenPiece[]): string {
+  if (!pieces || !head.endsWith('\n')) return tokenString(head + text.slice(0, FILE_TOKEN_CHARS));
+  const parts = [tokenString(head)];
+  let at = 0;
+  for (const piece of pieces) {
+    if (at >= FILE_TOKEN_CHARS) break;
+    // The piece the cap cuts is tokenized as far as the cap.
+    parts.push(at + piece.chars <= FILE_TOKEN_CHARS ? piece.tokens : tokenString(text.slice(at, FILE_TOKEN_CHARS)));
+    at += piece.chars;
+  }
+  return parts.filter(Boolean).join(' ');
 }
 
 function fileEmbedText(file: WalkedFile, chunked: ChunkedFile): string {

@@ -111,6 +111,19 @@ export interface ChunkedFile {
    * `github.com/x/y/pkg`); `imports.ts` resolves them to repository paths.
    */
   imports: string[];
+  /**
+   * The file's text as consecutive pieces (each ending with its newline but the last) and the
+   * tokens of each, when the chunker kept them (cached Python segments): the file's token column
+   * is then assembled from them instead of tokenizing the whole file again.
+   */
+  pieces?: TokenPiece[];
+}
+
+export interface TokenPiece {
+  /** Characters of the file's text this piece covers. */
+  chars: number;
+  /** `tokenString` of those characters. */
+  tokens: string;
 }
 
 /** A commit from `git log`, with what its message says about PRs and issues. */

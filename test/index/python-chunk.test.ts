@@ -3,6 +3,8 @@ import { chunkPython } from '../../src/index/chunk/python.ts';
 import { pythonSegments } from '../../src/index/chunk/python-segments.ts';
 import { chunkTreeSitter } from '../../src/index/chunk/tree-sitter.ts';
 import { MemoryUnitCache, type UnitCache } from '../../src/index/chunk/unit-cache.ts';
+import { fileTokens } from '../../src/index/indexer.ts';
+import { tokenString } from '../../src/index/tokenize.ts';
 import type { ChunkedFile, WalkedFile } from '../../src/index/types.ts';
 
 function lines(count: number, indent: string, word: string): string {
@@ -86,10 +88,19 @@ async function warmCache(text: string): Promise<MemoryUnitCache> {
   return new MemoryUnitCache(cache.rows());
 }
 
+/**
+ * Chunks `after` without a cache and with one warmed on `before`. With a cache the result also
+ * holds the text's pieces and their tokens: checked here to be the whole text's tokens, and left
+ * out of `warm` so the two results compare.
+ */
 async function chunkBoth(before: string, after: string): Promise<{ cold: ChunkedFile; warm: ChunkedFile; cache: CountingCache }> {
   const cold = (await chunkPython(file(after)))!;
   const cache = new CountingCache(await warmCache(before));
-  const warm = (await chunkPython(file(after), cache))!;
+  const { pieces, ...warm } = (await chunkPython(file(after), cache))!;
+  if (pieces) {
+    expect(pieces.reduce((sum, piece) => sum + piece.chars, 0)).toBe(after.length);
+    expect(pieces.map((piece) => piece.tokens).filter(Boolean).join(' ')).toBe(tokenString(after));
+  }
   return { cold, warm, cache };
 }
 
@@ -169,5 +180,26 @@ describe('Python chunking by segments', () => {
     const result = await chunkPython(file(text), cache);
     expect(result).toEqual(await chunkTreeSitter({ ...file(text), language: 'python' }));
     expect(cache.rows()).toEqual([]);
+  });
+});
+
+describe("a file's token column from its pieces", () => {
+  test('a segmented file chunked with a cache comes with pieces that are its whole text', async () => {
+    const text = moduleText();
+    const chunked = (await chunkPython(file(text), new MemoryUnitCache()))!;
+    expect(chunked.pieces!.length).toBeGreaterThan(3);
+    expect(chunked.pieces!.map((piece) => piece.tokens).join(' ')).toBe(tokenString(text));
+  });
+
+  test('fileTokens gives tokenString(head + capped text) with or without pieces, the cap falling inside a piece, a word or past the end', () => {
+    const piece = (i: number) => `def function_${i}(camelCaseArg, snake_case_arg):\n    raise ValueError("bad value ${i}")\n`;
+    const texts = [Array.from({ length: 3000 }, (_, i) => piece(i)).join(''), piece(1) + piece(2) + 'tail_without_newline'];
+    for (const text of texts) {
+      const parts = text.split(/(?<=\n)/);
+      const pieces = parts.map((part) => ({ chars: part.length, tokens: tokenString(part) }));
+      const head = 'pkg/module.py\nThe module.\nfunction_1 function_2\n';
+      expect(fileTokens(head, text, pieces)).toBe(tokenString(head + text.slice(0, 200_000)));
+      expect(fileTokens(head, text)).toBe(tokenString(head + text.slice(0, 200_000)));
+    }
   });
 });

@@ -5,12 +5,19 @@
  * the results of unchanged segments from a cache instead of parsing them again. A file the lexer
  * cannot follow, or with a segment that does not parse cleanly, is parsed whole.
  */
-import type { ChunkedFile, WalkedFile } from '../types.ts';
+import { tokenString } from '../tokenize.ts';
+import type { ChunkedFile, TokenPiece, WalkedFile } from '../types.ts';
 import { pythonSegments } from './python-segments.ts';
 import { chunkWhole, parseUnit, type UnitOptions, type UnitParser, unitParser } from './tree-sitter.ts';
 import { unitKey, type UnitCache } from './unit-cache.ts';
 import { assembleUnits, type PlacedUnit, type UnitResult } from './units.ts';
 import { splitLines } from './windows.ts';
+
+/** How much of the file a unit's text is. */
+interface Piece {
+  chars: number;
+  lines: number;
+}
 
 /** A file with fewer lines than this is parsed whole: re-parsing it costs little, cutting it more than that saves. */
 const SEGMENT_MIN_FILE_LINES = 100;
@@ -30,29 +37,33 @@ function unitResult(unit: UnitParser, path: string, text: string, options: UnitO
     return JSON.parse(cached) as UnitResult;
   }
   const result = parseUnit(unit, text, options);
-  if (result) cache.put(path, key, JSON.stringify(result));
+  if (result) {
+    // Tokenized once with the parse: later runs assemble the file's token column from the pieces.
+    result.tokens = tokenString(text);
+    cache.put(path, key, JSON.stringify(result));
+  }
   return result;
 }
 
-/** The file's units in order, or undefined when one did not parse cleanly (the file is then parsed whole). */
-function segmentUnits(unit: UnitParser, file: WalkedFile, cache: UnitCache | undefined): PlacedUnit[] | undefined {
+/** The file's units in order (with the length of each one's text), or undefined when one did not parse cleanly (the file is then parsed whole). */
+function segmentUnits(unit: UnitParser, file: WalkedFile, cache: UnitCache | undefined): Array<PlacedUnit & Piece> | undefined {
   const lines = file.text.split('\n');
   if (lines.length < SEGMENT_MIN_FILE_LINES) return undefined;
   const segments = pythonSegments(lines);
   // One segment is the whole file.
   if (!segments || (segments.length === 1 && !segments[0].members)) return undefined;
-  const placed: PlacedUnit[] = [];
+  const placed: Array<PlacedUnit & Piece> = [];
   for (const segment of segments) {
     const header = unitResult(unit, file.path, segment.text, { classHeader: segment.members !== undefined }, cache);
     if (!header || header.hasError) return undefined;
-    placed.push({ result: header, offset: segment.startLine - 1 });
+    placed.push({ result: header, offset: segment.startLine - 1, chars: segment.text.length, lines: segment.endLine - segment.startLine + 1 });
     if (!segment.members) continue;
     const open = header.openClass === undefined ? undefined : header.symbols[header.openClass];
     if (!open) return undefined;
     for (const member of segment.members) {
       const result = unitResult(unit, file.path, member.text, { membersOf: open.name }, cache);
       if (!result || result.hasError) return undefined;
-      placed.push({ result, offset: member.startLine - 1 });
+      placed.push({ result, offset: member.startLine - 1, chars: member.text.length, lines: member.endLine - member.startLine + 1 });
     }
   }
   return placed;
@@ -65,5 +76,22 @@ export async function chunkPython(file: WalkedFile, cache?: UnitCache): Promise<
   // Synchronous from here on: the parser is shared.
   const units = segmentUnits(unit, file, cache);
   if (!units) return chunkWhole(unit, file);
-  return assembleUnits(file, splitLines(file.text), units);
+  const pieces = tokenPieces(units, file.text.length);
+  // Before assembly, which takes the units' results over.
+  const chunked = assembleUnits(file, splitLines(file.text), units);
+  return pieces ? { ...chunked, pieces } : chunked;
+}
+
+/** The units' texts and tokens as pieces of the file, when every unit has its tokens and together they are the whole text. */
+function tokenPieces(units: Array<PlacedUnit & Piece>, length: number): TokenPiece[] | undefined {
+  const pieces: TokenPiece[] = [];
+  let chars = 0;
+  let line = 0;
+  for (const { result, offset, chars: unitChars, lines } of units) {
+    if (result.tokens === undefined || offset !== line) return undefined;
+    pieces.push({ chars: unitChars, tokens: result.tokens });
+    chars += unitChars;
+    line += lines;
+  }
+  return chars === length ? pieces : undefined;
 }

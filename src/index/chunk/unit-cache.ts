@@ -20,7 +20,7 @@ export interface UnitCache {
 }
 
 /** Bump when what a unit's result holds changes, so older results are not reused. */
-const UNIT_FORMAT = 1;
+const UNIT_FORMAT = 2;
 
 /** The key of a unit: how it is parsed (`mode`, e.g. the class its members belong to) and its text. */
 export function unitKey(language: string, mode: string, text: string): string {

@@ -29,6 +29,8 @@ export interface UnitResult {
   covered: Array<[number, number]>;
   /** The unit's first statement, when it is a string (the module docstring of a file's first unit). */
   docstring?: { text: string; startLine: number; endLine: number };
+  /** `tokenString` of the unit's text (set by the caller that caches units: see `pieces`). */
+  tokens?: string;
   /** The parse tree had errors: a file with such a unit is parsed whole. */
   hasError: boolean;
   /** A class header (a long class cut at its members): the index in `symbols` of the class, whose end and members the member units complete. */
