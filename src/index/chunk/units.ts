@@ -5,19 +5,11 @@
  * appears; assembly shifts it to the unit's place in the file and derives what needs the whole
  * file (chunk text, the file's leading comment, top-level blocks).
  */
-import type { ChunkedFile, ChunkKind, WalkedFile } from '../types.ts';
-import { byPosition, commentStyleOf, fileLeadingComment, markCovered, type MemberSpan, symbolChunks, topLevelBlocks } from './windows.ts';
+import type { ChunkedFile, WalkedFile } from '../types.ts';
+import { byPosition, commentStyleOf, fileLeadingComment, markCovered, type MemberSpan, symbolChunks, type SymbolInput, topLevelBlocks } from './windows.ts';
 
-/** A symbol found in a unit: everything its chunks need but the lines. */
-export interface UnitSymbol {
-  name: string;
-  kind: ChunkKind;
-  startLine: number;
-  endLine: number;
-  doc: string;
-  signature: string;
-  members: MemberSpan[];
-}
+/** A symbol found in a unit: everything its chunks need but the lines and the file. */
+export type UnitSymbol = Omit<SymbolInput, 'path' | 'language'>;
 
 export interface UnitResult {
   symbols: UnitSymbol[];
