@@ -236,7 +236,9 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const allChunks = parsed.flatMap((p) => p.chunked.chunks);
     progress({ phase: 'questions', done: 0, total: allChunks.length });
     const kept = await keptPromise;
-    const questionResult = await buildQuestions(parsed, allChunks, options, { store, logger, kept: kept?.questions });
+    // Each chunk's text hash keys the reuse of its tokens, vector and questions.
+    const textHashes = allChunks.map((chunk) => contentHash(chunk.text));
+    const questionResult = await buildQuestions(parsed, allChunks, options, { store, logger, kept: kept?.questions, textHashes });
     warnings.push(...questionResult.warnings);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
@@ -254,7 +256,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const historyRows = commits.map(historyRow);
     history ??= { ordered: historyRows, added: historyRows, dropped: [] };
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
-    const chunkRows = allChunks.map((chunk) => chunkRow(chunk, kept?.chunks));
+    const chunkRows = allChunks.map((chunk, i) => chunkRow(chunk, textHashes[i]!, kept?.chunks));
     const questionRows = questionRowsOf(questionResult.questions, kept?.questions.tokens);
     const toEmbed: EmbedItem[] = [
       ...fileRows.map((row, i) => ({ row, text: fileEmbedText(parsed[i].file, parsed[i].chunked) })),
@@ -375,7 +377,7 @@ async function buildQuestions(
   parsed: ParsedFile[],
   chunks: Chunk[],
   options: IndexOptions,
-  context: { store: RepoStore; logger: Logger; kept?: KeptQuestions },
+  context: { store: RepoStore; logger: Logger; kept?: KeptQuestions; textHashes: string[] },
 ): Promise<{ questions: Question[]; tokensSpent: number; warnings: string[] }> {
   const warnings: string[] = [];
   let tokensSpent = 0;
@@ -396,9 +398,9 @@ async function buildQuestions(
   // (only when no model wrote any, which the settings hash fixes for the whole index).
   const keptOffline = options.chat?.has('fast') ? undefined : context.kept?.byChunk;
   const questions: Question[] = [];
-  for (const chunk of chunks) {
+  for (const [i, chunk] of chunks.entries()) {
     const id = chunkId(chunk);
-    const reused = keptOffline?.get(questionKey({ ...chunk, content_hash: contentHash(chunk.text) }));
+    const reused = keptOffline?.get(questionKey({ ...chunk, content_hash: context.textHashes[i]! }));
     const offline = reused ? reused.map(({ text, source }) => ({ chunkId: id, path: chunk.path, text, source })) : offlineChunkQuestions(chunk);
     const written = fromModel.get(id);
     if (written) {
@@ -473,8 +475,7 @@ interface KeptQuestions {
   tokens: Map<string, string>;
 }
 
-function chunkRow(chunk: Chunk, kept?: KeptChunks): ChunkRow {
-  const contentHashOfText = contentHash(chunk.text);
+function chunkRow(chunk: Chunk, contentHashOfText: string, kept?: KeptChunks): ChunkRow {
   const reused = kept?.get(reuseKey({ ...chunk, content_hash: contentHashOfText }));
   return {
     id: chunkId(chunk),
