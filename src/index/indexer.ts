@@ -207,7 +207,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     keptPromise.catch(() => undefined);
     // The parsed segments of the files about to be re-read: those whose text is unchanged are not parsed again.
     const segmentsPromise = meta
-      ? store.readColumnsIn<Pick<SegmentRow, 'key' | 'value'>>('segments', 'path', removedPaths, { columns: ['key', 'value'] })
+      ? store.readColumnsIn<SegmentRow>('segments', 'path', removedPaths, { columns: ['path', 'key', 'value'] })
       : Promise.resolve([]);
     segmentsPromise.catch(() => undefined);
     // The changed files' rows (and their import edges, and all history edges) are deleted meanwhile too, once read,
@@ -224,7 +224,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     }
 
     // 2. Symbols.
-    const segments = new MemoryUnitCache(await segmentsPromise);
+    const storedSegments = await segmentsPromise;
+    const segments = new MemoryUnitCache(storedSegments);
     const parsed: ParsedFile[] = [];
     for (const [i, file] of walk.files.entries()) {
       parsed.push({ file, chunked: await chunkFile(file, segments) });
@@ -274,7 +275,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       store.add('files', fileRows),
       store.add('chunks', chunkRows),
       store.add('questions', questionRows),
-      store.add('segments', segments.rows()),
+      replaceSegments(store, storedSegments, segments.rows()),
       (async () => {
         if (meta && !appendHistory) await store.deleteWhere('history', 'true');
         await store.add('history', history.added);
@@ -647,7 +648,6 @@ async function clearChanged(store: RepoStore, removedPaths: string[], kept: Prom
         store.deleteIn('questions', 'path', removedPaths),
         store.deleteIn('files', 'path', removedPaths),
         store.deleteIn('chunks', 'path', removedPaths),
-        store.deleteIn('segments', 'path', removedPaths),
         (async () => {
           await store.deleteWhere('edges', "kind != 'import'");
           await store.deleteIn('edges', 'src', removedPaths);
@@ -655,6 +655,25 @@ async function clearChanged(store: RepoStore, removedPaths: string[], kept: Prom
       ]),
     ),
   ]);
+}
+
+/**
+ * Brings the re-read files' segment rows from `stored` to `used`: a unit still used keeps its row,
+ * so only the units of changed text are written.
+ */
+async function replaceSegments(store: RepoStore, stored: SegmentRow[], used: SegmentRow[]): Promise<void> {
+  const pair = (row: SegmentRow) => `${row.path}\0${row.key}`;
+  const storedPairs = new Set(stored.map(pair));
+  const usedPairs = new Set(used.map(pair));
+  const stale = new Map<string, string[]>();
+  for (const row of stored) {
+    if (usedPairs.has(pair(row))) continue;
+    let keys = stale.get(row.path);
+    if (!keys) stale.set(row.path, (keys = []));
+    keys.push(row.key);
+  }
+  await store.deleteInGroups('segments', 'path', 'key', stale);
+  await store.add('segments', used.filter((row) => !storedPairs.has(pair(row))));
 }
 
 /**

@@ -204,6 +204,14 @@ export class RepoStore {
     await table.delete(predicate);
   }
 
+  /** Deletes the rows whose `group` column is a key of `values` and whose `column` is one of that key's values. */
+  async deleteInGroups(name: IndexTable, group: string, column: string, values: Map<string, string[]>): Promise<void> {
+    const clauses = [...values].filter(([, list]) => list.length > 0).flatMap(([key, list]) => inLists(list).map((items) => `(${group} = ${sqlString(key)} AND ${column} IN (${items}))`));
+    if (clauses.length === 0) return;
+    const table = await this.requireTable(name);
+    for (let start = 0; start < clauses.length; start += GROUP_CLAUSES) await table.delete(clauses.slice(start, start + GROUP_CLAUSES).join(' OR '));
+  }
+
   /** Deletes rows whose `column` is one of `values`, in batches that keep predicates small. */
   async deleteIn(name: IndexTable, column: string, values: string[]): Promise<void> {
     if (values.length === 0) return;
@@ -440,6 +448,9 @@ export class RepoStore {
 }
 
 /** `values` as quoted, comma-separated lists of at most IN_BATCH items, for `IN (…)` predicates. */
+/** Group clauses per delete predicate. */
+const GROUP_CLAUSES = 100;
+
 function inLists(values: string[]): string[] {
   const lists: string[] = [];
   for (let start = 0; start < values.length; start += IN_BATCH) lists.push(values.slice(start, start + IN_BATCH).map(sqlString).join(', '));
