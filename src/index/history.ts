@@ -291,6 +291,11 @@ export function deriveHistoryEdges(
   return [...cochange, ...authorEdges];
 }
 
+/** Edges in table order: by kind, source and target, compared by code units (no locale). */
+export function compareEdges(a: Pick<Edge, 'src' | 'dst'> & { kind: string }, b: Pick<Edge, 'src' | 'dst'> & { kind: string }): number {
+  return compare(a.kind, b.kind) || compare(a.src, b.src) || compare(a.dst, b.dst);
+}
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -13,7 +13,7 @@ import { SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type Look
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { MemoryUnitCache } from './chunk/unit-cache.ts';
 import { detectLanguage } from './language.ts';
-import { deriveHistoryEdges, readHistory } from './history.ts';
+import { compareEdges, deriveHistoryEdges, readHistory } from './history.ts';
 import { chunkId } from './ids.ts';
 import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
 import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
@@ -700,10 +700,6 @@ async function deriveEdges(files: ImportFile[], history: EdgeCommit[], previous?
   const paths = new Set(files.map((file) => file.path));
   await yieldToLoop();
   for (const edge of deriveHistoryEdges(commits, paths)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
-  edges.sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.src, b.src) || compareStrings(a.dst, b.dst));
+  edges.sort(compareEdges);
   return { resolved, edges, lookups };
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -447,10 +447,10 @@ export class RepoStore {
   }
 }
 
-/** `values` as quoted, comma-separated lists of at most IN_BATCH items, for `IN (…)` predicates. */
 /** Group clauses per delete predicate. */
 const GROUP_CLAUSES = 100;
 
+/** `values` as quoted, comma-separated lists of at most IN_BATCH items, for `IN (…)` predicates. */
 function inLists(values: string[]): string[] {
   const lists: string[] = [];
   for (let start = 0; start < values.length; start += IN_BATCH) lists.push(values.slice(start, start + IN_BATCH).map(sqlString).join(', '));

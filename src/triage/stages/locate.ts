@@ -3,6 +3,7 @@ import { TokenBudget, type ChatModel } from '../../ai/llm.ts';
 import { log as rootLog, type Logger } from '../../log.ts';
 import { rerankFiles, type FileSummary } from './rerank.ts';
 import { rewriteIssue, type IssueRewrite } from './rewrite.ts';
+import { compareEdges } from '../../index/history.ts';
 import { tokenize } from '../../index/tokenize.ts';
 import { Bm25Index } from '../../search/bm25.ts';
 import { sqlString, type RepoStore } from '../../store/repo-store.ts';
@@ -559,7 +560,7 @@ async function expandNeighbours(store: RepoStore, fused: Map<string, { score: nu
   const topScore = new Map(top.map(([path, entry]) => [path, entry.score]));
   const bonus = new Map<string, { score: number; from: string }>();
   // The table's row order depends on how the index was built (incremental runs append): ties go by edge.
-  edges.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
+  edges.sort(compareEdges);
   for (const edge of edges) {
     for (const [from, to] of [[edge.src, edge.dst], [edge.dst, edge.src]] as const) {
       const base = topScore.get(from);
