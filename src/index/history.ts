@@ -22,8 +22,6 @@ export interface ReadHistoryOptions {
 export interface HistoryEdgeOptions {
   /** Commits touching more files than this (mass reformatting, vendoring) add no edges. Default 50. */
   maxFilesPerCommit?: number;
-  /** Co-change partners kept per file. Default 20. */
-  maxPartners?: number;
   /** Half-life of an author's commit, in days, for author → file weights. Default 180. */
   halfLifeDays?: number;
 }
@@ -151,73 +149,139 @@ export function parseIssueRefs(message: string, repoSlug?: string): number[] {
   return issues;
 }
 
-/**
- * Edges from history. `cochange` (file ↔ file, src < dst): each commit touching n files (2 ≤ n ≤
- * maxFilesPerCommit) adds 1/(n-1) to each pair; pairs seen in ≥ 2 commits or with weight ≥ 1 are
- * kept, and each file keeps its top `maxPartners` partners (an edge stays when it is in the top list
- * of either end). `author` (email → file): the sum over commits of 0.5^(age/halfLife), age counted
- * from the newest commit's date so results do not depend on the clock. Paths are followed across
- * renames to their newest name; with `knownPaths`, edges to other paths are dropped.
- */
-export function deriveHistoryEdges(
-  commits: HistoryCommit[],
-  knownPaths?: Set<string>,
-  options: HistoryEdgeOptions = {},
-): Edge[] {
-  const maxFiles = options.maxFilesPerCommit ?? 50;
-  const maxPartners = options.maxPartners ?? 20;
-  const halfLifeSeconds = (options.halfLifeDays ?? 180) * 86_400;
+/** What edges need of a commit. */
+export type EdgeCommit = Pick<HistoryCommit, 'sha' | 'email' | 'date' | 'files' | 'renames'>;
 
-  // `commits` is newest first (as `readHistory` returns it), so a rename is seen before the older
-  // commits that used the old name. Author dates need not be monotonic: the newest is the maximum.
-  const ordered = commits;
-  let newest = 0;
-  for (const commit of commits) if (commit.date > newest) newest = commit.date;
+/**
+ * A history window as edges see it: its commits in edge order (newest author date first, then by
+ * sha, so the order is a function of the window alone, not of how git listed it), each with its
+ * files under their newest names, deduplicated and sorted. A rename applies to the commits older
+ * than it, so a path renamed away and later created again is two files.
+ */
+export interface MappedHistory {
+  commits: EdgeCommit[];
+  /** Shared with the commits where no rename changes them: never to be modified. */
+  files: ReadonlyArray<readonly string[]>;
+}
+
+export function mapHistory(commits: readonly EdgeCommit[]): MappedHistory {
+  const ordered = [...commits].sort((a, b) => b.date - a.date || compare(a.sha, b.sha));
   const currentName = new Map<string, string>();
   const rename = (file: string): string => currentName.get(file) ?? file;
+  const files = ordered.map((commit) => {
+    // Most commits touch no renamed path and list their files sorted (as git does): those keep their list.
+    let names = currentName.size > 0 && commit.files.some((file) => currentName.has(file)) ? commit.files.map(rename) : commit.files;
+    if (!strictlySorted(names)) names = [...new Set(names)].sort(compare);
+    for (const { from, to } of commit.renames ?? []) {
+      if (from !== to) currentName.set(from, rename(to));
+    }
+    return names;
+  });
+  return { commits: ordered, files };
+}
+
+function strictlySorted(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i += 1) if (!(names[i - 1]! < names[i]!)) return false;
+  return true;
+}
+
+/** Whether a commit touching these (mapped) files adds to any edge. */
+function counts(files: readonly string[], maxFiles: number): boolean {
+  return files.length > 0 && files.length <= maxFiles;
+}
+
+/**
+ * The files whose history edges can differ between two windows (a superset): the files of the
+ * commits that entered or left the window, and, for a commit in both whose files a rename now
+ * names differently, its files under either naming. Every other file's edges come from the same
+ * commits, summed in the same order, so they are the same to the bit.
+ */
+export function historyPathsChanged(before: MappedHistory, after: MappedHistory, options: Pick<HistoryEdgeOptions, 'maxFilesPerCommit'> = {}): Set<string> {
+  const maxFiles = options.maxFilesPerCommit ?? 50;
+  const changed = new Set<string>();
+  const add = (files: readonly string[]) => {
+    if (counts(files, maxFiles)) for (const file of files) changed.add(file);
+  };
+  const filesBefore = new Map(before.commits.map((commit, i) => [commit.sha, before.files[i]!]));
+  after.commits.forEach((commit, i) => {
+    const now = after.files[i]!;
+    const then = filesBefore.get(commit.sha);
+    filesBefore.delete(commit.sha);
+    if (then && (then === now || (then.length === now.length && then.every((file, j) => file === now[j])))) return;
+    add(now);
+    if (then) add(then);
+  });
+  // What is left of `before` fell out of the window.
+  for (const files of filesBefore.values()) add(files);
+  return changed;
+}
+
+export interface HistoryEdgeScope {
+  /** Edges to other paths are dropped. */
+  knownPaths?: ReadonlySet<string>;
+  /** Only the edges of these files (co-change edges with either end, author edges to them); default all. */
+  only?: ReadonlySet<string>;
+}
+
+/**
+ * Edges from a window's history. `cochange` (file ↔ file, src < dst): each commit touching n files
+ * (2 ≤ n ≤ maxFilesPerCommit) adds 1/(n-1) to each pair; pairs seen in ≥ 2 commits or with weight
+ * ≥ 1 are kept. `author` (email → file): the sum over the author's commits to the file of
+ * 0.5^(age/halfLife), age counted from the file's newest commit in the window, so the weights are
+ * the file's own and do not depend on the clock. Each edge is a function of the commits touching
+ * its files, summed in edge order: an update derives only the edges of `historyPathsChanged`
+ * (`only`), and gets exactly what a derivation of all of them would.
+ */
+export function historyEdges(history: MappedHistory, scope: HistoryEdgeScope = {}, options: HistoryEdgeOptions = {}): Edge[] {
+  const maxFiles = options.maxFilesPerCommit ?? 50;
+  const halfLifeSeconds = (options.halfLifeDays ?? 180) * 86_400;
+  const { knownPaths, only } = scope;
+  const wanted = (file: string): boolean => !only || only.has(file);
 
   // Paths are interned to numbers so a pair is one number key, not a concatenated string: on a
   // history of thousands of commits the pair loop dominates edge derivation.
   const pathIds = new Map<string, number>();
   const pathNames: string[] = [];
+  const pathWanted: boolean[] = [];
   const idOf = (file: string): number => {
     let id = pathIds.get(file);
     if (id === undefined) {
       id = pathNames.length;
       pathIds.set(file, id);
       pathNames.push(file);
+      pathWanted.push(wanted(file));
     }
     return id;
   };
+  const newestOf: number[] = [];
   const authors = new Map<string, Map<number, number>>();
 
-  // First the paths of each commit (under their newest names) and the author weights; then the
-  // pairs, once the number of distinct paths is known.
+  // First the paths of each commit and the author weights; then the pairs, once the number of
+  // distinct paths is known.
   const commitIds: number[][] = [];
-  for (const commit of ordered) {
-    const files = [...new Set(commit.files.map(rename))].sort();
-    for (const { from, to } of commit.renames ?? []) {
-      if (from !== to) currentName.set(from, rename(to));
-    }
-    if (files.length === 0 || files.length > maxFiles) continue;
+  history.commits.forEach((commit, c) => {
+    const files = history.files[c]!;
+    if (!counts(files, maxFiles) || (only && !files.some(wanted))) return;
     const ids = files.map(idOf);
-
-    const recency = Math.pow(0.5, Math.max(0, newest - commit.date) / halfLifeSeconds);
     const email = commit.email.toLowerCase();
-    if (email) {
+    for (const id of ids) {
+      if (!pathWanted[id]) continue;
+      // Edge order is newest first: a file's first commit is its newest.
+      const newest = (newestOf[id] ??= commit.date);
+      if (!email) continue;
       let byFile = authors.get(email);
       if (!byFile) authors.set(email, (byFile = new Map()));
-      for (const id of ids) byFile.set(id, (byFile.get(id) ?? 0) + recency);
+      byFile.set(id, (byFile.get(id) ?? 0) + Math.pow(0.5, (newest - commit.date) / halfLifeSeconds));
     }
     if (ids.length >= 2) commitIds.push(ids);
-  }
+  });
 
   // Pair key = (id of the smaller name) * base + (id of the larger). With fewer than 2^15 paths
   // the keys are small integers, which V8's maps hash far faster than the doubles a larger base
   // gives; exact while ids stay below 2^26. Weights and counts live in typed arrays indexed by
-  // slot, slots in the order pairs first appear (the order the candidates are read in).
+  // slot, slots in the order pairs first appear.
   const PAIR_BASE = pathNames.length < 0x8000 ? Math.max(1, pathNames.length) : 0x4000000;
-  if (pathNames.length >= 0x4000000) throw new Error(`deriveHistoryEdges: ${pathNames.length} distinct paths is more than it can pair.`);
+  if (pathNames.length >= 0x4000000) throw new Error(`historyEdges: ${pathNames.length} distinct paths is more than it can pair.`);
   const slotOf = new Map<number, number>();
   const pairKeys: number[] = [];
   let pairWeight = new Float64Array(1024);
@@ -226,7 +290,9 @@ export function deriveHistoryEdges(
     const share = 1 / (ids.length - 1);
     for (let a = 0; a < ids.length; a += 1) {
       const base = ids[a]! * PAIR_BASE;
+      const aWanted = pathWanted[ids[a]!];
       for (let b = a + 1; b < ids.length; b += 1) {
+        if (!aWanted && !pathWanted[ids[b]!]) continue;
         // The ids follow the sorted names, so names[a] < names[b]: the key keeps src < dst by name, whatever the ids.
         const key = base + ids[b]!;
         let slot = slotOf.get(key);
@@ -253,31 +319,18 @@ export function deriveHistoryEdges(
   }
 
   const known = (file: string): boolean => !knownPaths || knownPaths.has(file);
+  const strongestFirst = (x: Edge, y: Edge): number => y.weight - x.weight || compare(x.src, y.src) || compare(x.dst, y.dst);
 
-  const candidates: Edge[] = [];
+  const cochange: Edge[] = [];
   for (let slot = 0; slot < pairKeys.length; slot += 1) {
     const key = pairKeys[slot]!;
     const weight = pairWeight[slot]!;
     if (pairCommits[slot]! < 2 && weight < 1) continue;
     const src = pathNames[Math.floor(key / PAIR_BASE)]!;
     const dst = pathNames[key % PAIR_BASE]!;
-    if (!known(src) || !known(dst)) continue;
-    candidates.push({ kind: 'cochange', src, dst, weight });
+    if (known(src) && known(dst)) cochange.push({ kind: 'cochange', src, dst, weight });
   }
-  const strongestFirst = (a: Edge, b: Edge): number =>
-    b.weight - a.weight || compare(a.src, b.src) || compare(a.dst, b.dst);
-  candidates.sort(strongestFirst);
-
-  // An edge's rank at each end is the number of stronger edges that end already has.
-  const rank = new Map<string, number>();
-  const cochange: Edge[] = [];
-  for (const edge of candidates) {
-    const atSrc = rank.get(edge.src) ?? 0;
-    const atDst = rank.get(edge.dst) ?? 0;
-    rank.set(edge.src, atSrc + 1);
-    rank.set(edge.dst, atDst + 1);
-    if (atSrc < maxPartners || atDst < maxPartners) cochange.push(edge);
-  }
+  cochange.sort(strongestFirst);
 
   const authorEdges: Edge[] = [];
   for (const [src, byFile] of authors) {
@@ -289,6 +342,11 @@ export function deriveHistoryEdges(
   authorEdges.sort(strongestFirst);
 
   return [...cochange, ...authorEdges];
+}
+
+/** `historyEdges` of all the files of `commits` (in any order). */
+export function deriveHistoryEdges(commits: readonly EdgeCommit[], knownPaths?: ReadonlySet<string>, options: HistoryEdgeOptions = {}): Edge[] {
+  return historyEdges(mapHistory(commits), { knownPaths }, options);
 }
 
 /** Edges in table order: by kind, source and target, compared by code units (no locale). */

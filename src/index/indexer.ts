@@ -13,7 +13,7 @@ import { SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type Look
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { MemoryUnitCache } from './chunk/unit-cache.ts';
 import { detectLanguage } from './language.ts';
-import { compareEdges, deriveHistoryEdges, readHistory } from './history.ts';
+import { compareEdges, historyEdges, historyPathsChanged, mapHistory, readHistory, type EdgeCommit } from './history.ts';
 import { chunkId } from './ids.ts';
 import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
 import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
@@ -22,7 +22,7 @@ import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, TokenPiece, WalkLim
 import { walkCommit } from './walk.ts';
 
 /** Bump when chunking or question derivation changes what rows hold: forces a full rebuild. */
-export const INDEXER_VERSION = 3;
+export const INDEXER_VERSION = 4;
 
 /** The file-level full-text column holds at most this much of a file's content. */
 const FILE_TOKEN_CHARS = 200_000;
@@ -210,7 +210,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       ? store.readColumnsIn<SegmentRow>('segments', 'path', removedPaths, { columns: ['path', 'key', 'value'] })
       : Promise.resolve([]);
     segmentsPromise.catch(() => undefined);
-    // The changed files' rows (and their import edges, and all history edges) are deleted meanwhile too, once read,
+    // The changed files' rows (and their import edges) are deleted meanwhile too, once read,
     // so the new rows can be written as soon as they exist.
     const clearedPromise = meta ? clearChanged(store, removedPaths, Promise.all([keptPromise, segmentsPromise])) : Promise.resolve();
     clearedPromise.catch(() => undefined);
@@ -288,15 +288,22 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // Edges, from the rows the index will hold once written: the kept ones and the new ones.
     const removed = new Set(removedPaths);
     const unchangedFiles = kept?.files.filter((file) => !removed.has(file.path)) ?? [];
-    const derived = await deriveEdges([...unchangedFiles, ...fileRows], history.ordered, kept?.imports);
+    const derived = await deriveEdges(
+      [...unchangedFiles, ...fileRows],
+      history.ordered,
+      kept && { imports: kept.imports, window: appendHistory ? kept.history : undefined, changedPaths: removedPaths },
+    );
     progress({ phase: 'edges', done: 1, total: 1 });
 
     progress({ phase: 'write', done: 0, total: 1 });
     await Promise.all([
       written,
       (async () => {
-        // Unchanged files resolved again (a path they asked about came or went) replace their import edges.
-        if (meta) await store.deleteIn('edges', 'src', derived.resolved.filter((path) => !removed.has(path)));
+        if (meta) {
+          await deleteHistoryEdges(store, derived.historyOf);
+          // Unchanged files resolved again (a path they asked about came or went) replace their import edges.
+          await deleteImportEdges(store, derived.resolved.filter((path) => !removed.has(path)));
+        }
         await store.add('edges', derived.edges);
       })(),
       (async () => {
@@ -548,13 +555,14 @@ async function embedAll(
   }
 }
 
-type EdgeCommit = Pick<HistoryRow, 'sha' | 'email' | 'date' | 'files' | 'renames'>;
+/** What edges need of a history row. */
+type EdgeRow = Pick<HistoryRow, 'sha' | 'email' | 'date' | 'files' | 'renames'>;
 
 interface Kept {
   /** Every file row's path and language (the changed ones are dropped by the caller). */
   files: ImportFile[];
   /** Every history row, in table order. */
-  history: EdgeCommit[];
+  history: EdgeRow[];
   chunks: KeptChunks;
   questions: KeptQuestions;
   /** The recorded lookups of every file, and a way to read the imports of those that resolve again. */
@@ -566,7 +574,7 @@ type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'signature'
 async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept> {
   const [files, history, chunks, questions, lookups] = await Promise.all([
     store.readColumns<ImportFile>('files', { columns: ['path', 'language'] }),
-    store.readColumns<EdgeCommit>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
+    store.readColumns<EdgeRow>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
     store.readColumnsIn<KeptChunkRow>('chunks', 'path', changedPaths, {
       columns: ['id', 'path', 'name', 'kind', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
     }),
@@ -618,11 +626,11 @@ function keptQuestions(chunks: KeptChunkRow[], rows: Array<Pick<QuestionRow, 'id
  * rows fall out of it. Undefined when the window holds a commit that is in neither (git's order
  * can differ between two tips), so the caller re-reads the window whole.
  */
-function slideWindow(window: string[], keptRows: EdgeCommit[], newRows: HistoryRow[]): { ordered: EdgeCommit[]; added: HistoryRow[]; dropped: string[] } | undefined {
+function slideWindow(window: string[], keptRows: EdgeRow[], newRows: HistoryRow[]): { ordered: EdgeRow[]; added: HistoryRow[]; dropped: string[] } | undefined {
   const keptBySha = new Map(keptRows.map((row) => [row.sha, row]));
   const newBySha = new Map(newRows.map((row) => [row.sha, row]));
   const inWindow = new Set(window);
-  const ordered: EdgeCommit[] = [];
+  const ordered: EdgeRow[] = [];
   for (const sha of window) {
     const row = newBySha.get(sha) ?? keptBySha.get(sha);
     if (!row) return undefined;
@@ -637,8 +645,8 @@ function slideWindow(window: string[], keptRows: EdgeCommit[], newRows: HistoryR
 
 /**
  * Deletes what an incremental run replaces: the rows of changed, renamed and deleted files and
- * every edge, once `kept` has read what it reuses of them; and has the schemas ready for the
- * writes that follow.
+ * their import edges, once `kept` has read what it reuses of them; and has the schemas ready for
+ * the writes that follow. (History edges go once the run knows which files' commits changed.)
  */
 async function clearChanged(store: RepoStore, removedPaths: string[], kept: Promise<unknown>): Promise<void> {
   await Promise.all([
@@ -648,10 +656,7 @@ async function clearChanged(store: RepoStore, removedPaths: string[], kept: Prom
         store.deleteIn('questions', 'path', removedPaths),
         store.deleteIn('files', 'path', removedPaths),
         store.deleteIn('chunks', 'path', removedPaths),
-        (async () => {
-          await store.deleteWhere('edges', "kind != 'import'");
-          await store.deleteIn('edges', 'src', removedPaths);
-        })(),
+        deleteImportEdges(store, removedPaths),
       ]),
     ),
   ]);
@@ -676,30 +681,55 @@ async function replaceSegments(store: RepoStore, stored: SegmentRow[], used: Seg
   await store.add('segments', used.filter((row) => !storedPairs.has(pair(row))));
 }
 
+/** The import edges of `files` (those they import). */
+async function deleteImportEdges(store: RepoStore, files: string[]): Promise<void> {
+  await store.deleteMatching('edges', files, (list) => `kind = 'import' AND src IN (${list})`);
+}
+
+/** The history edges an update replaces: those of `files` (all of them when undefined). */
+async function deleteHistoryEdges(store: RepoStore, files: Set<string> | undefined): Promise<void> {
+  if (!files) return store.deleteWhere('edges', "kind != 'import'");
+  await store.deleteMatching('edges', files, (list) => `(kind = 'cochange' AND (src IN (${list}) OR dst IN (${list}))) OR (kind = 'author' AND dst IN (${list}))`);
+}
+
+interface DerivedEdges extends ImportEdges {
+  /** The files whose history edges were derived; undefined when all were. */
+  historyOf?: Set<string>;
+}
+
 /**
  * Import edges of the files that resolve in this run (all of them in a full run; see
- * `importEdges`), and co-change and author edges from the history (in git's order), sorted by
- * kind, source and target. Yields to the event loop now and then, so writes started before keep going.
+ * `importEdges`), and co-change and author edges from the history window, sorted by kind, source
+ * and target. With the window the index held before, only the history edges of the files whose
+ * commits changed (and of `changedPaths`) are derived: the others stay as they are. Yields to the
+ * event loop now and then, so writes started before keep going.
  */
-async function deriveEdges(files: ImportFile[], history: EdgeCommit[], previous?: PreviousImports): Promise<ImportEdges> {
+async function deriveEdges(
+  files: ImportFile[],
+  window: EdgeRow[],
+  previous?: { imports: PreviousImports; window?: EdgeRow[]; changedPaths: string[] },
+): Promise<DerivedEdges> {
   for (let i = 0; i < 3; i += 1) await yieldToLoop();
-  const { resolved, edges, lookups } = await importEdges(files, previous);
-  // deriveHistoryEdges follows renames newest first; equal dates keep git's order.
-  const newestFirst = [...history].sort((a, b) => b.date - a.date);
-  const commits: HistoryCommit[] = newestFirst.map((row) => ({
-    sha: row.sha,
-    author: '',
-    email: row.email,
-    date: row.date,
-    message: '',
-    files: row.files ? row.files.split('\n') : [],
-    prs: [],
-    issues: [],
-    renames: JSON.parse(row.renames) as Array<{ from: string; to: string }>,
-  }));
-  const paths = new Set(files.map((file) => file.path));
+  const { resolved, edges, lookups } = await importEdges(files, previous?.imports);
+  // A kept row is in both windows: it is parsed once.
+  const parsed = new Map<EdgeRow, EdgeCommit>();
+  const commitOf = (row: EdgeRow): EdgeCommit => {
+    let commit = parsed.get(row);
+    if (!commit) {
+      commit = { sha: row.sha, email: row.email, date: row.date, files: row.files ? row.files.split('\n') : [], renames: row.renames === '[]' ? undefined : (JSON.parse(row.renames) as Array<{ from: string; to: string }>) };
+      parsed.set(row, commit);
+    }
+    return commit;
+  };
+  const after = mapHistory(window.map(commitOf));
+  let historyOf: Set<string> | undefined;
+  if (previous?.window) {
+    historyOf = historyPathsChanged(mapHistory(previous.window.map(commitOf)), after);
+    for (const path of previous.changedPaths) historyOf.add(path);
+  }
   await yieldToLoop();
-  for (const edge of deriveHistoryEdges(commits, paths)) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
+  const knownPaths = new Set(files.map((file) => file.path));
+  for (const edge of historyEdges(after, { knownPaths, only: historyOf })) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
   edges.sort(compareEdges);
-  return { resolved, edges, lookups };
+  return { resolved, edges, lookups, historyOf };
 }

@@ -214,9 +214,15 @@ export class RepoStore {
 
   /** Deletes rows whose `column` is one of `values`, in batches that keep predicates small. */
   async deleteIn(name: IndexTable, column: string, values: string[]): Promise<void> {
-    if (values.length === 0) return;
+    await this.deleteMatching(name, values, (list) => `${column} IN (${list})`);
+  }
+
+  /** Deletes the rows `predicate` matches for each batch of `values` (a quoted, comma-separated list for `IN (…)`). */
+  async deleteMatching(name: IndexTable, values: Iterable<string>, predicate: (list: string) => string): Promise<void> {
+    const lists = inLists([...values]);
+    if (lists.length === 0) return;
     const table = await this.requireTable(name);
-    for (const list of inLists(values)) await table.delete(`${column} IN (${list})`);
+    for (const list of lists) await table.delete(predicate(list));
   }
 
   async readRows<Row>(name: IndexTable, options: { columns?: string[]; where?: string } = {}): Promise<Row[]> {
