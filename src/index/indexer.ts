@@ -6,7 +6,8 @@ import type { Embedder } from '../ai/embedder.ts';
 import { HashingEmbedder } from '../ai/hashing-embedder.ts';
 import { TokenBudget, type ChatModel } from '../ai/llm.ts';
 import { log as rootLog, type Logger } from '../log.ts';
-import { openGitRepo, type GitRepo } from '../scm/git.ts';
+import { errorMessage } from '../errors.ts';
+import { openGitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
 import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
 import { SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type LookupRow, type QuestionRow, type SegmentRow } from '../store/schema.ts';
@@ -158,7 +159,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       logger.warn({ tables: rolledBack }, 'rolled back an unfinished index run');
     }
 
-    const rebuildReason = await whyRebuild(meta, { full: options.full, settings, repo });
+    const rebuildReason = await whyRebuild(meta, { full: options.full, settings, diff: diffPromise });
     if (rebuildReason) meta = undefined;
     if (meta && meta.indexedCommit === commit) {
       logger.info('index already at this commit');
@@ -179,13 +180,14 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const indexedCommit = meta?.indexedCommit;
     const historyOptions = { maxCommits: options.historyCommits, repoSlug: /^[\w.-]+\/[\w.-]+$/.test(repoId) ? repoId : undefined };
     const historyPromise = (async (): Promise<{ commits: HistoryCommit[]; window?: string[] }> => {
-      if (indexedCommit && (await repo.isAncestor(indexedCommit, commit))) {
+      if (indexedCommit) {
         // Only the new commits are read; `window` says which of the kept ones stay (git's newest N).
         const [window, commits] = await Promise.all([
           repo.revList(commit, options.historyCommits),
           readHistory(repo, commit, { ...historyOptions, after: indexedCommit }),
         ]);
-        return { commits, window };
+        // The indexed commit is an ancestor when the window holds it; beyond the window git is asked.
+        if (window.includes(indexedCommit) || (await repo.isAncestor(indexedCommit, commit))) return { commits, window };
       }
       return { commits: await readHistory(repo, commit, historyOptions) };
     })();
@@ -367,16 +369,17 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
 
 async function whyRebuild(
   meta: IndexMeta | undefined,
-  context: { full?: boolean; settings: string; repo: GitRepo },
+  context: { full?: boolean; settings: string; diff?: Promise<unknown> },
 ): Promise<string | undefined> {
   if (!meta) return 'no index yet';
   if (context.full) return 'a full rebuild was asked for';
   if (meta.schemaVersion !== SCHEMA_VERSION) return `the index schema changed (${meta.schemaVersion} → ${SCHEMA_VERSION})`;
   if (meta.settingsHash !== context.settings) return 'index settings changed (embedder, limits, history depth or question model)';
+  // Git cannot compare the indexed commit with the new one when it is gone (a force push, then gc).
   try {
-    await context.repo.resolveCommit(meta.indexedCommit);
-  } catch {
-    return `the indexed commit ${meta.indexedCommit.slice(0, 12)} is no longer in the repository`;
+    await context.diff;
+  } catch (error) {
+    return `the indexed commit ${meta.indexedCommit.slice(0, 12)} cannot be compared with the new one (${errorMessage(error)})`;
   }
   return undefined;
 }

@@ -11,7 +11,7 @@ import { acquireIndexLock } from '../../src/store/lock.ts';
 import { RepoStore } from '../../src/store/repo-store.ts';
 import { INDEX_TABLES, type IndexTable } from '../../src/store/schema.ts';
 import { FakeOpenAI } from '../helpers/fake-openai.ts';
-import { makeRepo, type FixtureCommit, type FixtureRepo } from '../helpers/git-fixture.ts';
+import { git, makeRepo, type FixtureCommit, type FixtureRepo } from '../helpers/git-fixture.ts';
 
 const ADA = { name: 'Ada Lovelace', email: 'ada@example.com' };
 const GRACE = { name: 'Grace Hopper', email: 'grace@example.com' };
@@ -332,6 +332,40 @@ describe('indexRepository (offline)', () => {
       }
     } finally {
       await late.cleanup();
+    }
+  });
+
+  test('a run to a commit that is not a descendant (a branch reset back, a force push): history read again, same rows as a full index', async () => {
+    const incrementalDir = await tempDir();
+    await indexRepository(await options(incrementalDir, { commit: repo.shas[3] }));
+    const back = await indexRepository(await options(incrementalDir, { commit: repo.shas[2] }));
+    expect(back.incremental).toBe(true);
+    const fullDir = await tempDir();
+    await indexRepository(await options(fullDir, { commit: repo.shas[2] }));
+    const a = await openStore(incrementalDir);
+    const b = await openStore(fullDir);
+    try {
+      for (const table of INDEX_TABLES) expect(await snapshot(a, table), table).toEqual(await snapshot(b, table));
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test('an indexed commit that is gone from the repository (force push, then gc) forces a full rebuild that says why', async () => {
+    const gone = await makeRepo(commits);
+    try {
+      const dataDir = await tempDir();
+      await indexRepository(await options(dataDir, { repoPath: gone.dir }));
+      await git(gone.dir, ['reset', '-q', '--hard', gone.shas[gone.shas.length - 2]!]);
+      await git(gone.dir, ['reflog', 'expire', '--expire=now', '--all']);
+      await git(gone.dir, ['gc', '-q', '--prune=now']);
+      const next = await indexRepository(await options(dataDir, { repoPath: gone.dir }));
+      expect(next.incremental).toBe(false);
+      expect(next.rebuildReason).toMatch(new RegExp(`indexed commit ${gone.shas[gone.shas.length - 1]!.slice(0, 12)} cannot be compared`));
+      expect(next.commit).toBe(gone.shas[gone.shas.length - 2]);
+    } finally {
+      await gone.cleanup();
     }
   });
 
