@@ -40,6 +40,14 @@ const VECTOR_TABLES = ['files', 'chunks'] as const satisfies readonly IndexTable
 /** Values per `IN (…)` list, so predicates stay small. */
 const IN_BATCH = 300;
 
+/**
+ * Tables are written in Lance file format 2.0. LanceDB 0.31's default ("stable", 2.1) reads a string
+ * column holding some large values (a commit's file list, a file's tokens) about 15 times slower:
+ * django's 5,000 history file lists (1 MB, the largest 100 KB) take 42 ms against 3 ms. Tables made
+ * before keep their format until the next full rebuild.
+ */
+const STORAGE_OPTIONS: Record<string, string> = { new_table_data_storage_version: '2.0' };
+
 /** Quotes a string for a LanceDB (DataFusion SQL) predicate. */
 export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
@@ -80,7 +88,7 @@ export class RepoStore {
 
   static async open(lancedbUri: string, repoId: string): Promise<RepoStore> {
     const uri = `${lancedbUri.replace(/\/+$/, '')}/${repoNamespace(repoId)}`;
-    const db = await lancedb.connect(uri);
+    const db = await lancedb.connect(uri, { storageOptions: STORAGE_OPTIONS });
     return new RepoStore(repoId, uri, db);
   }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -51,6 +51,22 @@ describe('RepoStore', () => {
     const [commit] = await store.readRows<{ author: string; date: number; files: string }>('history');
     expect(commit).toMatchObject({ author: 'Zoë', date: 1_700_000_000.5, files: 'a.py\nb.py' });
     await expect(store.add('chunks', [{ ...chunk(3, new Float32Array(4)), vector: [1, 2, 3] }])).rejects.toThrow(/vector of row 0 has 3 values/);
+    store.close();
+  });
+
+  test('tables are written in Lance file format 2.0 (2.1 reads columns holding large strings far slower)', async () => {
+    const store = await openTemp();
+    await store.resetIndexTables(4);
+    await store.add('history', [{ sha: 'a', author: 'A', email: 'a@example.com', date: 1, message: 'm', files: 'x/'.repeat(60_000), prs: '[]', issues: '[]', renames: '[]', tokens: 'm' }]);
+    const dataDir = path.join(store.uri, 'history.lance', 'data');
+    const files = (await readdir(dataDir)).filter((name) => name.endsWith('.lance'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const name of files) {
+      // A Lance file ends with its format version (major, minor as u16 little-endian) and "LANC"; 2.0 is written as 0.3.
+      const bytes = await readFile(path.join(dataDir, name));
+      const footer = bytes.subarray(bytes.length - 8);
+      expect([footer.readUInt16LE(0), footer.readUInt16LE(2), footer.subarray(4).toString('latin1')]).toEqual([0, 3, 'LANC']);
+    }
     store.close();
   });
 
