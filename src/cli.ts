@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { env } from './config/env.ts';
+import { env, type Env } from './config/env.ts';
 import { modelsFromEnv } from './ai/models.ts';
 import { BenchError, runBench } from './bench/bench.ts';
 import { formatBenchReport } from './bench/format-report.ts';
@@ -32,6 +32,19 @@ function formatSummary(summary: IndexSummary): string {
   return lines.join('\n');
 }
 
+/** What `scout index` gives the indexer besides the repository, commit and storage: models, limits, history depth. */
+function indexSettings(config: Env, flags: { offline?: boolean; history?: number }) {
+  const models = modelsFromEnv(config.model, { offline: flags.offline });
+  return {
+    limits: config.limits,
+    historyCommits: flags.history ?? config.historyCommits,
+    embedder: models.embedder,
+    chat: models.chat,
+    chatModelId: models.chatModelId,
+    questionTokenBudget: config.questionTokenBudget,
+  };
+}
+
 function positiveInt(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive whole number');
@@ -56,21 +69,15 @@ export function buildProgram(): Command {
     .action(async (repoPath: string, flags: { commit: string; dataDir?: string; repo?: string; full?: boolean; offline?: boolean; history?: number; json?: boolean }) => {
       const config = env();
       const { dataDir, lancedbUri } = storageFor(flags.dataDir, config);
-      const models = modelsFromEnv(config.model, { offline: flags.offline });
       const bar = indexProgressBar(!flags.json && process.stderr.isTTY);
       try {
         const summary = await indexRepository({
+          ...indexSettings(config, flags),
           repoPath,
           commit: flags.commit,
           repoId: flags.repo,
           dataDir,
           lancedbUri,
-          limits: config.limits,
-          historyCommits: flags.history ?? config.historyCommits,
-          embedder: models.embedder,
-          chat: models.chat,
-          chatModelId: models.chatModelId,
-          questionTokenBudget: config.questionTokenBudget,
           full: flags.full,
           onProgress: (p) => bar.update(p),
         });
@@ -125,9 +132,18 @@ export function buildProgram(): Command {
     .requiredOption('--head <rev>', 'the later commit the incremental runs bring the index to')
     .option('--runs <n>', 'incremental runs (the median is reported)', positiveInt, 5)
     .option('--no-verify', 'skip comparing the rows with a full index at --head')
+    .option('--warm', "also time a full index and the updates in this one process, as the app's long-lived index worker runs them")
     .option('--out <file>', 'write the JSON report here')
-    .action(async (repoPath: string, flags: { base: string; head: string; runs: number; verify: boolean; out?: string }) => {
-      const report = await runIndexBench({ repo: repoPath, base: flags.base, head: flags.head, runs: flags.runs, verify: flags.verify, onStep: (step) => console.error(`bench-index: ${step}…`) });
+    .action(async (repoPath: string, flags: { base: string; head: string; runs: number; verify: boolean; warm?: boolean; out?: string }) => {
+      const report = await runIndexBench({
+        repo: repoPath,
+        base: flags.base,
+        head: flags.head,
+        runs: flags.runs,
+        verify: flags.verify,
+        warm: flags.warm ? indexSettings(env(), {}) : undefined,
+        onStep: (step) => console.error(`bench-index: ${step}…`),
+      });
       console.log(formatIndexBenchReport(report));
       if (flags.out) await writeFile(flags.out, `${JSON.stringify(report, null, 2)}\n`);
       if (report.identical && Object.values(report.identical).some((table) => !table.same)) {

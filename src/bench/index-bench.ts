@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../errors.ts';
-import type { IndexPhase } from '../index/indexer.ts';
+import { indexRepository, type IndexOptions, type IndexPhase } from '../index/indexer.ts';
+import { log } from '../log.ts';
 import { RepoStore } from '../store/repo-store.ts';
 import { INDEX_TABLES, type IndexTable } from '../store/schema.ts';
 import { BenchError } from './bench.ts';
@@ -26,6 +27,12 @@ export interface IndexBenchOptions {
   runs?: number;
   /** Compare the incremental index with a full one at `head` (default true). */
   verify?: boolean;
+  /**
+   * Also index in this one process, as the app's long-lived index worker does: a full index at
+   * `base`, then the updates to `head` (from copies of it), with the parsers loaded and the code
+   * compiled by then. The options are those of `scout index` (models, limits, history depth).
+   */
+  warm?: Omit<IndexOptions, 'repoPath' | 'commit' | 'dataDir' | 'lancedbUri'>;
   onStep?: (message: string) => void;
 }
 
@@ -50,6 +57,8 @@ export interface IndexBenchReport {
   head: string;
   full: IndexRun;
   incremental: { runs: IndexRun[]; medianMs: number; minMs: number; maxMs: number; medianWallMs: number; ratio: number };
+  /** The same in one long-lived process (`warm`): the full run there, and the updates after it. */
+  warm?: { fullMs: number; runs: Array<Pick<IndexRun, 'ms' | 'timings'>>; medianMs: number; minMs: number; maxMs: number; ratio: number };
   /** Per table: whether the incremental index holds the same rows as a full index at `head`. */
   identical?: Record<IndexTable, { same: boolean; incremental: number; full: number }>;
 }
@@ -140,6 +149,7 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
         { uri: path.join(work, 'head', 'lancedb'), repoId: reference.repo },
       );
     }
+    const warm = options.warm ? await warmRuns(options, options.warm, path.join(work, 'warm'), runs, step) : undefined;
     const ms = incremental.map((run) => run.ms);
     const medianMs = median(ms);
     const runOf = ({ ms, wallMs, peakRssMb, files, chunks, questions, historyCommits, edges, incremental, timings }: IndexRun): IndexRun => ({
@@ -158,6 +168,7 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
         medianWallMs: median(incremental.map((run) => run.wallMs)),
         ratio: medianMs / full.ms,
       },
+      warm,
       identical,
     };
   } catch (error) {
@@ -166,6 +177,36 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** A full index at `base` and `runs` updates to `head`, all in this process (see `IndexBenchOptions.warm`). */
+async function warmRuns(
+  options: IndexBenchOptions,
+  indexOptions: NonNullable<IndexBenchOptions['warm']>,
+  work: string,
+  runs: number,
+  step: (message: string) => void,
+): Promise<NonNullable<IndexBenchReport['warm']>> {
+  // As quiet as the `scout index` processes (LOG_LEVEL=warn): the report is the output.
+  const quiet = log.child({ bench: 'index' }, { level: 'warn' });
+  const index = (commit: string, dataDir: string) =>
+    indexRepository({ logger: quiet, ...indexOptions, repoPath: options.repo, commit, dataDir, lancedbUri: path.join(dataDir, 'lancedb') });
+  step(`in this process: full index at ${options.base.slice(0, 12)}`);
+  const base = path.join(work, 'base');
+  const full = await index(options.base, base);
+  const updates: Array<Pick<IndexRun, 'ms' | 'timings'>> = [];
+  for (let i = 0; i < runs; i += 1) {
+    step(`in this process: update ${i + 1}/${runs} to ${options.head.slice(0, 12)}`);
+    const dir = path.join(work, 'incremental');
+    await rm(dir, { recursive: true, force: true });
+    await cp(base, dir, { recursive: true });
+    const update = await index(options.head, dir);
+    if (!update.incremental) throw new BenchError(`the in-process run to ${options.head.slice(0, 12)} was not incremental: ${update.rebuildReason ?? 'no reason given'}`);
+    updates.push({ ms: update.ms, timings: update.timings ?? {} });
+  }
+  const ms = updates.map((run) => run.ms);
+  const medianMs = median(ms);
+  return { fullMs: full.ms, runs: updates, medianMs, minMs: Math.min(...ms), maxMs: Math.max(...ms), ratio: medianMs / full.ms };
 }
 
 export function formatIndexBenchReport(report: IndexBenchReport): string {
@@ -179,6 +220,12 @@ export function formatIndexBenchReport(report: IndexBenchReport): string {
     `  = ${pct(report.incremental.ratio)} of the full run`,
     `  phases (median ms): ${phases.map((phase) => `${phase} ${median(runs.map((r) => r.timings[phase] ?? 0))}`).join(' · ')}`,
   ];
+  if (report.warm) {
+    lines.push(
+      `In one process (as the app's index worker): full ${report.warm.fullMs} ms, update median ${report.warm.medianMs} ms of ${report.warm.runs.length} (${report.warm.minMs}-${report.warm.maxMs})`,
+      `  = ${pct(report.warm.ratio)} of that full run`,
+    );
+  }
   if (report.identical) {
     const differing = Object.entries(report.identical).filter(([, t]) => !t.same);
     lines.push(

@@ -4,7 +4,7 @@ import { BenchError } from '../../src/bench/bench.ts';
 import { makeRepo } from '../helpers/git-fixture.ts';
 
 describe('scout bench-index', () => {
-  test('times a full run and incremental runs in new processes, and finds the incremental index identical to a full one', async () => {
+  test('times a full run and incremental runs in new processes (and in one process), and finds the incremental index identical to a full one', async () => {
     const repo = await makeRepo([
       {
         message: 'Add the shop',
@@ -20,14 +20,24 @@ describe('scout bench-index', () => {
       { message: 'Drop the view', files: { 'web/view.ts': null, 'web/app.ts': 'export function start(): void {}\n' } },
     ]);
     try {
-      const report = await runIndexBench({ repo: repo.dir, base: repo.shas[0]!, head: repo.shas[2]!, runs: 1 });
+      const report = await runIndexBench({
+        repo: repo.dir,
+        base: repo.shas[0]!,
+        head: repo.shas[2]!,
+        runs: 1,
+        warm: { limits: { maxFiles: 1000, maxFileBytes: 1_000_000, maxTotalBytes: 50_000_000 }, historyCommits: 100 },
+      });
       expect(report.full.incremental).toBe(false);
       expect(report.incremental.runs).toHaveLength(1);
       expect(report.incremental.runs.every((run) => run.incremental && run.ms > 0)).toBe(true);
       expect(report.incremental.ratio).toBeGreaterThan(0);
       expect(Object.values(report.identical!).every((table) => table.same)).toBe(true);
       expect(report.identical!.files).toEqual({ same: true, incremental: 5, full: 5 });
+      expect(report.warm!.runs).toHaveLength(1);
+      expect(report.warm!.fullMs).toBeGreaterThan(0);
+      expect(report.warm!.ratio).toBeGreaterThan(0);
       expect(formatIndexBenchReport(report)).toMatch(/rows identical to a full index/);
+      expect(formatIndexBenchReport(report)).toMatch(/In one process \(as the app's index worker\): full \d+ ms, update median \d+ ms of 1/);
     } finally {
       await repo.cleanup();
     }
