@@ -320,7 +320,11 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // refreshing costs seconds, so a small push skips it until enough rows have piled up.
     const addedRows = fileRows.length + chunkRows.length + questionRows.length + history.added.length;
     const pendingRows = (meta?.pendingRows ?? 0) + addedRows;
-    const totalRows = (await store.countRows('chunks')) + (await store.countRows('questions'));
+    // One round of LanceDB calls for every count the run reports.
+    const [files, chunks, questions, historyCommits, edges] = await Promise.all(
+      (['files', 'chunks', 'questions', 'history', 'edges'] as const).map((table) => store.countRows(table)),
+    );
+    const totalRows = chunks + questions;
     const refresh = !meta || pendingRows > Math.max(SEARCH_REFRESH_MIN_ROWS, 0.1 * totalRows);
     if (refresh) await store.refreshSearchIndexes();
 
@@ -332,11 +336,11 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       previousCommit: meta?.indexedCommit,
       incremental: Boolean(meta),
       rebuildReason,
-      files: await store.countRows('files'),
-      chunks: await store.countRows('chunks'),
-      questions: await store.countRows('questions'),
-      historyCommits: await store.countRows('history'),
-      edges: await store.countRows('edges'),
+      files,
+      chunks,
+      questions,
+      historyCommits,
+      edges,
       changedFiles: walk.files.length,
       deletedFiles: meta ? removedPaths.length - walk.files.length : 0,
       skipped,

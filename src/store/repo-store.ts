@@ -304,9 +304,8 @@ export class RepoStore {
   }
 
   async tableVersions(): Promise<Record<IndexTable, number>> {
-    const versions = {} as Record<IndexTable, number>;
-    for (const name of INDEX_TABLES) versions[name] = await (await this.requireTable(name)).version();
-    return versions;
+    const versions = await Promise.all(INDEX_TABLES.map(async (name) => [name, await (await this.requireTable(name)).version()] as const));
+    return Object.fromEntries(versions) as Record<IndexTable, number>;
   }
 
   /**
