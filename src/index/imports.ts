@@ -570,79 +570,58 @@ const SCAN = lookupHash(Tag.Scan, '');
 
 const recorders = new WeakMap<PathIndex, { raw: PathIndex; keys: Lookups }>();
 
-/** A map that records each name asked of it (a class, so every view shares one shape and its methods). */
-class RecordingMap<V> implements ReadonlyMap<string, V> {
+type Collection = ReadonlyMap<string, unknown> | ReadonlySet<string>;
+
+/**
+ * A view of a map or set that records each name asked of it, and a scan for any other use (size,
+ * iteration), which depends on every name. Classes, not proxies: resolution calls these for every
+ * import of every file, and a proxy made a full django resolution 20 % slower.
+ */
+abstract class RecordingView<C extends Collection> {
   constructor(
     private readonly tag: Tag,
-    private readonly inner: ReadonlyMap<string, V>,
+    protected readonly inner: C,
     private readonly asked: Lookups,
   ) {}
-  get(key: string): V | undefined {
-    this.asked.add(lookupHash(this.tag, key));
-    return this.inner.get(key);
-  }
-  has(key: string): boolean {
-    this.asked.add(lookupHash(this.tag, key));
-    return this.inner.has(key);
+  has(name: string): boolean {
+    this.ask(name);
+    return this.inner.has(name);
   }
   get size(): number {
     return this.scan().size;
   }
-  forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
-    this.scan().forEach(callback, thisArg);
+  forEach(callback: Parameters<C['forEach']>[0], thisArg?: unknown): void {
+    (this.scan().forEach as (callback: unknown, thisArg?: unknown) => void)(callback, thisArg);
   }
-  entries(): MapIterator<[string, V]> {
-    return this.scan().entries();
+  entries(): ReturnType<C['entries']> {
+    return this.scan().entries() as ReturnType<C['entries']>;
   }
-  keys(): MapIterator<string> {
-    return this.scan().keys();
+  keys(): ReturnType<C['keys']> {
+    return this.scan().keys() as ReturnType<C['keys']>;
   }
-  values(): MapIterator<V> {
-    return this.scan().values();
+  values(): ReturnType<C['values']> {
+    return this.scan().values() as ReturnType<C['values']>;
   }
-  [Symbol.iterator](): MapIterator<[string, V]> {
-    return this.scan()[Symbol.iterator]();
+  [Symbol.iterator](): ReturnType<C[typeof Symbol.iterator]> {
+    return this.scan()[Symbol.iterator]() as ReturnType<C[typeof Symbol.iterator]>;
   }
-  private scan(): ReadonlyMap<string, V> {
+  protected ask(name: string): void {
+    this.asked.add(lookupHash(this.tag, name));
+  }
+  private scan(): C {
     this.asked.add(SCAN);
     return this.inner;
   }
 }
 
-/** A set that records each name asked of it. */
-class RecordingSet implements ReadonlySet<string> {
-  constructor(
-    private readonly tag: Tag,
-    private readonly inner: ReadonlySet<string>,
-    private readonly asked: Lookups,
-  ) {}
-  has(value: string): boolean {
-    this.asked.add(lookupHash(this.tag, value));
-    return this.inner.has(value);
-  }
-  get size(): number {
-    return this.scan().size;
-  }
-  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
-    this.scan().forEach(callback, thisArg);
-  }
-  entries(): SetIterator<[string, string]> {
-    return this.scan().entries();
-  }
-  keys(): SetIterator<string> {
-    return this.scan().keys();
-  }
-  values(): SetIterator<string> {
-    return this.scan().values();
-  }
-  [Symbol.iterator](): SetIterator<string> {
-    return this.scan()[Symbol.iterator]();
-  }
-  private scan(): ReadonlySet<string> {
-    this.asked.add(SCAN);
-    return this.inner;
+class RecordingMap<V> extends RecordingView<ReadonlyMap<string, V>> implements ReadonlyMap<string, V> {
+  get(key: string): V | undefined {
+    this.ask(key);
+    return this.inner.get(key);
   }
 }
+
+class RecordingSet extends RecordingView<ReadonlySet<string>> implements ReadonlySet<string> {}
 
 /** A view of `index` that adds to `keys` every question asked of it. */
 function recordingIndex(index: PathIndex, keys: Lookups): PathIndex {
