@@ -5,6 +5,7 @@
  * All lookups go through maps built once by `buildPathIndex`, so resolving every import of a
  * repository the size of django (~2,800 Python files) takes milliseconds.
  */
+import { appendTo } from './lists.ts';
 import type { Language } from './types.ts';
 
 export interface PathIndex {
@@ -23,12 +24,6 @@ export interface PathIndex {
   readonly pythonPackages: ReadonlySet<string>;
   /** Rust crate name (`my_crate`) → its source root (`crates/my-crate/src`). */
   readonly rustCrates: ReadonlyMap<string, string>;
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 function dirOf(p: string): string {
@@ -78,12 +73,12 @@ export function buildPathIndex(input: Iterable<string>): PathIndex {
   for (const p of paths) {
     const base = baseOf(p);
     const dir = dirOf(p);
-    push(byBase, base, p);
-    push(byBaseLower, base.toLowerCase(), p);
-    push(byDir, dir, p);
+    appendTo(byBase, base, p);
+    appendTo(byBaseLower, base.toLowerCase(), p);
+    appendTo(byDir, dir, p);
     for (let d = dir; d && !seenDirs.has(d); d = dirOf(d)) {
       seenDirs.add(d);
-      push(dirsByBase, baseOf(d), d);
+      appendTo(dirsByBase, baseOf(d), d);
     }
     if (base === '__init__.py') packageDirs.add(dir);
     if ((base === 'lib.rs' || base === 'main.rs') && baseOf(dir) === 'src') rustRoots.push(dir);
@@ -93,7 +88,7 @@ export function buildPathIndex(input: Iterable<string>): PathIndex {
   // (has __init__.py): `src/pkg/mod.py` with `src/` not a package is `pkg.mod`. The name from the
   // repository root is recorded too, for namespace packages without __init__.py.
   const pythonModules = new Map<string, string[]>();
-  for (const p of paths) for (const name of pythonModuleNames(p, packageDirs)) push(pythonModules, name, p);
+  for (const p of paths) for (const name of pythonModuleNames(p, packageDirs)) appendTo(pythonModules, name, p);
 
   const rustCrates = new Map<string, string>();
   for (const root of rustRoots) {

@@ -16,6 +16,7 @@ import { MemoryUnitCache } from './chunk/unit-cache.ts';
 import { detectLanguage } from './language.ts';
 import { compareEdges, historyEdges, historyPathsChanged, mapHistory, readHistory, type EdgeCommit } from './history.ts';
 import { chunkId } from './ids.ts';
+import { appendTo } from './lists.ts';
 import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
 import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
 import { tokenString } from './tokenize.ts';
@@ -613,10 +614,7 @@ function keptQuestions(chunks: KeptChunkRow[], rows: Array<Pick<QuestionRow, 'id
   const tokens = new Map<string, string>();
   for (const row of rows) {
     tokens.set(row.text, row.tokens);
-    if (!row.chunk_id) continue;
-    let list = ofChunk.get(row.chunk_id);
-    if (!list) ofChunk.set(row.chunk_id, (list = []));
-    list.push({ n: Number(row.id.slice(row.id.lastIndexOf('#q') + 2)), text: row.text, source: row.source as Question['source'] });
+    if (row.chunk_id) appendTo(ofChunk, row.chunk_id, { n: Number(row.id.slice(row.id.lastIndexOf('#q') + 2)), text: row.text, source: row.source as Question['source'] });
   }
   const byChunk: KeptQuestions['byChunk'] = new Map();
   for (const chunk of chunks) {
@@ -678,12 +676,7 @@ async function replaceSegments(store: RepoStore, stored: SegmentRow[], used: Seg
   const storedPairs = new Set(stored.map(pair));
   const usedPairs = new Set(used.map(pair));
   const stale = new Map<string, string[]>();
-  for (const row of stored) {
-    if (usedPairs.has(pair(row))) continue;
-    let keys = stale.get(row.path);
-    if (!keys) stale.set(row.path, (keys = []));
-    keys.push(row.key);
-  }
+  for (const row of stored) if (!usedPairs.has(pair(row))) appendTo(stale, row.path, row.key);
   await store.deleteInGroups('segments', 'path', 'key', stale);
   await store.add('segments', used.filter((row) => !storedPairs.has(pair(row))));
 }
