@@ -15,7 +15,7 @@ import { Language as Grammar, type Node, Parser, Query } from 'web-tree-sitter';
 
 import { log } from '../../log.ts';
 import type { ChunkedFile, ChunkKind, Language, WalkedFile } from '../types.ts';
-import { assembleUnits, type UnitResult, type UnitSymbol } from './units.ts';
+import { assembleUnits, shiftUnitResult, type UnitResult, type UnitSymbol } from './units.ts';
 import { capDoc, collapseSignature, type CommentStyle, commentStyleOf, leadingComment, type MemberSpan, splitLines } from './windows.ts';
 
 export type TreeSitterLanguage = 'python' | 'go' | 'java' | 'rust' | 'ruby' | 'php' | 'c' | 'cpp' | 'csharp' | 'kotlin' | 'swift';
@@ -814,7 +814,9 @@ export function parseUnit(unit: UnitParser, text: string, options: UnitOptions =
       if (!body || root.namedChildCount !== 1) return { ...result, hasError: true };
       result.spans = visitChildren(ctx, body, options.membersOf!.split('.'), true, false);
       result.end = endLineOf(wrapper!);
-      return shiftUnit(result, -1);
+      // Lines count from the unit's own first line, not the wrapper's.
+      shiftUnitResult(result, -1);
+      return result;
     }
     visitChildren(ctx, root, [], false, true);
     if (ctx.openClass !== undefined) result.openClass = ctx.openClass;
@@ -826,18 +828,6 @@ export function parseUnit(unit: UnitParser, text: string, options: UnitOptions =
   } finally {
     tree.delete();
   }
-}
-
-/** A unit's result with its lines moved by `by`. */
-function shiftUnit(result: UnitResult, by: number): UnitResult {
-  const span = (s: MemberSpan): MemberSpan => ({ startLine: s.startLine + by, endLine: s.endLine + by, bodyStartLine: s.bodyStartLine + by });
-  return {
-    ...result,
-    symbols: result.symbols.map((symbol) => ({ ...symbol, startLine: symbol.startLine + by, endLine: symbol.endLine + by, members: symbol.members.map(span) })),
-    covered: result.covered.map(([start, end]): [number, number] => [start + by, end + by]),
-    spans: result.spans?.map(span),
-    end: result.end === undefined ? undefined : result.end + by,
-  };
 }
 
 /** Chunks a file of a tree-sitter language parsed whole, or undefined when the grammar is unavailable. */

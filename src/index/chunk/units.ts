@@ -44,6 +44,25 @@ function shiftSpan(span: MemberSpan, by: number): void {
   span.bodyStartLine += by;
 }
 
+/** Moves every line of a unit's result by `by`, in place. */
+export function shiftUnitResult(result: UnitResult, by: number): void {
+  for (const symbol of result.symbols) {
+    symbol.startLine += by;
+    symbol.endLine += by;
+    for (const span of symbol.members) shiftSpan(span, by);
+  }
+  for (const range of result.covered) {
+    range[0] += by;
+    range[1] += by;
+  }
+  for (const span of result.spans ?? []) shiftSpan(span, by);
+  if (result.end !== undefined) result.end += by;
+  if (result.docstring) {
+    result.docstring.startLine += by;
+    result.docstring.endLine += by;
+  }
+}
+
 /**
  * The file's chunks, doc, symbols and imports from its units, in document order. Member units
  * follow the header unit of their class and extend it: the class ends where its last member
@@ -59,22 +78,15 @@ export function assembleUnits(file: WalkedFile, lines: string[], units: PlacedUn
   const classes: UnitSymbol[] = [];
   let openClass: UnitSymbol | undefined;
   for (const { result, offset } of units) {
-    for (const [start, end] of result.covered) markCovered(covered, start + offset, end + offset);
+    shiftUnitResult(result, offset);
+    for (const [start, end] of result.covered) markCovered(covered, start, end);
     topSymbols.push(...result.topSymbols);
     imports.push(...result.imports);
-    for (const symbol of result.symbols) {
-      symbol.startLine += offset;
-      symbol.endLine += offset;
-      for (const span of symbol.members) shiftSpan(span, offset);
-      symbols.push(symbol);
-    }
+    symbols.push(...result.symbols);
     if (result.spans) {
       if (!openClass) throw new Error('a unit of class members without its class');
-      for (const span of result.spans) {
-        shiftSpan(span, offset);
-        openClass.members.push(span);
-      }
-      if (result.end !== undefined) openClass.endLine = Math.max(openClass.endLine, result.end + offset);
+      openClass.members.push(...result.spans);
+      if (result.end !== undefined) openClass.endLine = Math.max(openClass.endLine, result.end);
     } else {
       openClass = result.openClass === undefined ? undefined : result.symbols[result.openClass];
       if (openClass) classes.push(openClass);
@@ -88,7 +100,7 @@ export function assembleUnits(file: WalkedFile, lines: string[], units: PlacedUn
   const docstring = units[0]?.result.docstring;
   if (docstring) {
     doc = docstring.text;
-    markCovered(covered, docstring.startLine + units[0].offset, docstring.endLine + units[0].offset);
+    markCovered(covered, docstring.startLine, docstring.endLine);
   }
   const header = fileLeadingComment(lines, style);
   if (header) markCovered(covered, header.startLine, header.endLine);
