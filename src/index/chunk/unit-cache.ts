@@ -4,13 +4,7 @@
  * parsed, which the key covers; the path only says which file's rows hold it.
  */
 import { hash } from 'node:crypto';
-
-/** One cached unit: the file that holds it, its key and its result as JSON. */
-export interface UnitCacheRow {
-  path: string;
-  key: string;
-  value: string;
-}
+import type { SegmentRow } from '../../store/schema.ts';
 
 export interface UnitCache {
   /** The result (JSON) cached under `key`, if any. */
@@ -30,9 +24,9 @@ export function unitKey(language: string, mode: string, text: string): string {
 /** A cache read from stored rows, which gathers the rows of the files chunked with it (to be stored in turn). */
 export class MemoryUnitCache implements UnitCache {
   private readonly known = new Map<string, string>();
-  private readonly used = new Map<string, UnitCacheRow>();
+  private readonly used = new Map<string, SegmentRow>();
 
-  constructor(rows: Iterable<Pick<UnitCacheRow, 'key' | 'value'>> = []) {
+  constructor(rows: Iterable<Pick<SegmentRow, 'key' | 'value'>> = []) {
     for (const row of rows) this.known.set(row.key, row.value);
   }
 
@@ -46,7 +40,7 @@ export class MemoryUnitCache implements UnitCache {
   }
 
   /** The rows of every unit put since the cache was made. */
-  rows(): UnitCacheRow[] {
+  rows(): SegmentRow[] {
     return [...this.used.values()];
   }
 }
