@@ -4,6 +4,7 @@ import type { CommentRow, RunRow } from '../store/schema.ts';
 import type { TriageState } from '../triage/state.ts';
 import { readReactions } from './reactions.ts';
 import type { CommentOctokit } from './comment-upsert.ts';
+import { median } from '../median.ts';
 
 /** `scout stats`: what repo-scout did per repository, and what readers thought of it. */
 
@@ -22,13 +23,6 @@ export interface RepoStats {
   medianTriageMs?: number;
   /** Runs with a failed stage. */
   failedRuns: number;
-}
-
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return Math.round(sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2);
 }
 
 /** The repositories with an index under a local LanceDB folder (their ids are read from their runs). */
