@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../errors.ts';
 import { indexRepository, type IndexOptions, type IndexPhase } from '../index/indexer.ts';
 import { log } from '../log.ts';
+import { median } from '../median.ts';
 import { RepoStore } from '../store/repo-store.ts';
 import { INDEX_TABLES, type IndexTable } from '../store/schema.ts';
 import { BenchError } from './bench.ts';
@@ -64,12 +65,6 @@ export interface IndexBenchReport {
 }
 
 const SCOUT = fileURLToPath(new URL('../../bin/scout.js', import.meta.url));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
-}
 
 /** Runs `scout index --json` in a new process (a push is indexed by a fresh process, with cold caches). */
 async function runIndex(repo: string, commit: string, dataDir: string): Promise<IndexRun & { repo: string }> {
@@ -130,16 +125,16 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
   try {
     step(`full index at ${options.base.slice(0, 12)}`);
     const full = await runIndex(options.repo, options.base, path.join(work, 'base'));
-    const incremental: IndexRun[] = [];
-    for (let i = 0; i < runs; i += 1) {
-      step(`incremental run ${i + 1}/${runs} to ${options.head.slice(0, 12)}`);
-      const dir = path.join(work, 'incremental');
-      await rm(dir, { recursive: true, force: true });
-      await cp(path.join(work, 'base'), dir, { recursive: true });
-      const run = await runIndex(options.repo, options.head, dir);
-      if (!run.incremental) throw new BenchError(`the run to ${options.head.slice(0, 12)} was not incremental (is ${options.base.slice(0, 12)} an ancestor, with the same settings?)`);
-      incremental.push(run);
-    }
+    const incremental = await updates(
+      runs,
+      path.join(work, 'base'),
+      path.join(work, 'incremental'),
+      (dir, i) => {
+        step(`incremental run ${i + 1}/${runs} to ${options.head.slice(0, 12)}`);
+        return runIndex(options.repo, options.head, dir);
+      },
+      () => `the run to ${options.head.slice(0, 12)} was not incremental (is ${options.base.slice(0, 12)} an ancestor, with the same settings?)`,
+    );
     let identical: IndexBenchReport['identical'];
     if (options.verify !== false) {
       step(`full index at ${options.head.slice(0, 12)}, to compare`);
@@ -150,8 +145,6 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
       );
     }
     const warm = options.warm ? await warmRuns(options, options.warm, path.join(work, 'warm'), runs, step) : undefined;
-    const ms = incremental.map((run) => run.ms);
-    const medianMs = median(ms);
     const runOf = ({ ms, wallMs, peakRssMb, files, chunks, questions, historyCommits, edges, incremental, timings }: IndexRun): IndexRun => ({
       ms, wallMs, peakRssMb, files, chunks, questions, historyCommits, edges, incremental, timings,
     });
@@ -162,11 +155,8 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
       full: runOf(full),
       incremental: {
         runs: incremental.map(runOf),
-        medianMs,
-        minMs: Math.min(...ms),
-        maxMs: Math.max(...ms),
-        medianWallMs: median(incremental.map((run) => run.wallMs)),
-        ratio: medianMs / full.ms,
+        ...timesOf(incremental.map((run) => run.ms), full.ms),
+        medianWallMs: median(incremental.map((run) => run.wallMs)) ?? 0,
       },
       warm,
       identical,
@@ -194,19 +184,43 @@ async function warmRuns(
   step(`in this process: full index at ${options.base.slice(0, 12)}`);
   const base = path.join(work, 'base');
   const full = await index(options.base, base);
-  const updates: Array<Pick<IndexRun, 'ms' | 'timings'>> = [];
+  const done = await updates(
+    runs,
+    base,
+    path.join(work, 'incremental'),
+    (dir, i) => {
+      step(`in this process: update ${i + 1}/${runs} to ${options.head.slice(0, 12)}`);
+      return index(options.head, dir);
+    },
+    (update) => `the in-process run to ${options.head.slice(0, 12)} was not incremental: ${update.rebuildReason ?? 'no reason given'}`,
+  );
+  const ms = done.map((update) => update.ms);
+  return { fullMs: full.ms, runs: done.map((update) => ({ ms: update.ms, timings: update.timings ?? {} })), ...timesOf(ms, full.ms) };
+}
+
+/** `runs` updates, each of a fresh copy (at `dir`) of the index in `base`; every one must be incremental. */
+async function updates<Run extends { incremental: boolean }>(
+  runs: number,
+  base: string,
+  dir: string,
+  update: (dir: string, i: number) => Promise<Run>,
+  notIncremental: (run: Run) => string,
+): Promise<Run[]> {
+  const done: Run[] = [];
   for (let i = 0; i < runs; i += 1) {
-    step(`in this process: update ${i + 1}/${runs} to ${options.head.slice(0, 12)}`);
-    const dir = path.join(work, 'incremental');
     await rm(dir, { recursive: true, force: true });
     await cp(base, dir, { recursive: true });
-    const update = await index(options.head, dir);
-    if (!update.incremental) throw new BenchError(`the in-process run to ${options.head.slice(0, 12)} was not incremental: ${update.rebuildReason ?? 'no reason given'}`);
-    updates.push({ ms: update.ms, timings: update.timings ?? {} });
+    const run = await update(dir, i);
+    if (!run.incremental) throw new BenchError(notIncremental(run));
+    done.push(run);
   }
-  const ms = updates.map((run) => run.ms);
-  const medianMs = median(ms);
-  return { fullMs: full.ms, runs: updates, medianMs, minMs: Math.min(...ms), maxMs: Math.max(...ms), ratio: medianMs / full.ms };
+  return done;
+}
+
+/** The updates' median, range and median as a share of the full run. */
+function timesOf(ms: number[], fullMs: number): { medianMs: number; minMs: number; maxMs: number; ratio: number } {
+  const medianMs = median(ms) ?? 0;
+  return { medianMs, minMs: Math.min(...ms), maxMs: Math.max(...ms), ratio: medianMs / fullMs };
 }
 
 export function formatIndexBenchReport(report: IndexBenchReport): string {
@@ -218,7 +232,7 @@ export function formatIndexBenchReport(report: IndexBenchReport): string {
     `  files ${report.full.files} · chunks ${report.full.chunks} · questions ${report.full.questions} · history commits ${report.full.historyCommits} · edges ${report.full.edges}`,
     `Incremental to ${report.head.slice(0, 12)}: median ${report.incremental.medianMs} ms of ${runs.length} runs (${report.incremental.minMs}-${report.incremental.maxMs}; process ${report.incremental.medianWallMs} ms), peak RSS ${Math.max(...runs.map((r) => r.peakRssMb))} MB`,
     `  = ${pct(report.incremental.ratio)} of the full run`,
-    `  phases (median ms): ${phases.map((phase) => `${phase} ${median(runs.map((r) => r.timings[phase] ?? 0))}`).join(' · ')}`,
+    `  phases (median ms): ${phases.map((phase) => `${phase} ${median(runs.map((r) => r.timings[phase] ?? 0)) ?? 0}`).join(' · ')}`,
   ];
   if (report.warm) {
     lines.push(
