@@ -1,5 +1,6 @@
 import { tokenize } from '../index/tokenize.ts';
 import type { Embedder } from './embedder.ts';
+import { fnv1a } from '../fnv.ts';
 
 /**
  * Offline default: feature hashing of code-aware tokens and token bigrams into a fixed-size,
@@ -57,15 +58,6 @@ function tokenHash(token: string): number {
     hashCache.set(token, hash);
   }
   return hash;
-}
-
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 export function l2Normalise(vector: Float32Array): Float32Array {

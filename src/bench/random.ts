@@ -1,3 +1,5 @@
+import { fnv1a } from '../fnv.ts';
+
 /**
  * A small seeded PRNG (mulberry32): the synthetic repository and its issues must come out the
  * same on every machine and every run, so the numbers of two bench runs compare like for like.
@@ -46,10 +48,5 @@ export class Random {
 
 /** Derives a seed from text and a base seed (FNV-1a), so each file's content depends only on its path. */
 export function seedFrom(text: string, base: number): number {
-  let hash = (0x811c9dc5 ^ base) >>> 0;
-  for (let i = 0; i < text.length; i += 1) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
+  return fnv1a(text, (0x811c9dc5 ^ base) >>> 0);
 }

@@ -5,6 +5,7 @@
  * All lookups go through maps built once by `buildPathIndex`, so resolving every import of a
  * repository the size of django (~2,800 Python files) takes milliseconds.
  */
+import { fnv1a } from '../fnv.ts';
 import { appendTo } from './lists.ts';
 import type { Language } from './types.ts';
 
@@ -556,9 +557,7 @@ const enum Tag {
 
 /** FNV-1a (32 bits) of the tag and the name. */
 function lookupHash(tag: Tag, name: string): number {
-  let hash = Math.imul(0x811c9dc5 ^ tag, 0x01000193);
-  for (let i = 0; i < name.length; i += 1) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
+  return fnv1a(name, Math.imul(0x811c9dc5 ^ tag, 0x01000193));
 }
 
 const SCAN = lookupHash(Tag.Scan, '');

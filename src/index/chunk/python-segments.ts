@@ -11,6 +11,7 @@
  * same text the same way, agree whatever the lexer makes of odd code. A file it cannot follow
  * (an unterminated string or bracket) gets no segments and is parsed whole.
  */
+import { fnv1a } from '../../fnv.ts';
 
 /** Lines `startLine..endLine` (1-based, inclusive) of a file, and their exact text. */
 export interface Segment {
@@ -147,13 +148,6 @@ function pullBack(lines: string[], info: LineInfo, line: number, floor: number, 
   return n;
 }
 
-/** A cheap, stable hash of a line (FNV-1a). */
-function lineHash(line: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < line.length; i++) hash = Math.imul(hash ^ line.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
-}
-
 /**
  * The starts (0-based) of segments from the groups' statement lines and starts, lines up to `end`
  * (exclusive): a big group is a segment of its own, small ones are merged between cuts chosen by
@@ -163,7 +157,7 @@ function mergeSmall(lines: string[], statements: number[], starts: number[], end
   const size = (i: number) => (starts[i + 1] ?? end) - starts[i];
   const kept: number[] = [];
   for (let i = 0; i < starts.length; i++) {
-    if (i === 0 || size(i - 1) >= SMALL_STATEMENT_LINES || size(i) >= SMALL_STATEMENT_LINES || lineHash(lines[statements[i]]) % CUT_ONE_IN === 0) kept.push(starts[i]);
+    if (i === 0 || size(i - 1) >= SMALL_STATEMENT_LINES || size(i) >= SMALL_STATEMENT_LINES || fnv1a(lines[statements[i]]) % CUT_ONE_IN === 0) kept.push(starts[i]);
   }
   return kept;
 }
