@@ -20,7 +20,7 @@ import { appendTo } from './lists.ts';
 import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
 import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
 import { tokenString } from './tokenize.ts';
-import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, TokenPiece, WalkLimits, WalkedFile } from './types.ts';
+import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, TokenPiece, WalkLimits, WalkResult, WalkedFile } from './types.ts';
 import { walkCommit } from './walk.ts';
 
 /** Bump when chunking or question derivation changes what rows hold: forces a full rebuild. */
@@ -160,7 +160,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       logger.warn({ tables: rolledBack }, 'rolled back an unfinished index run');
     }
 
-    const rebuildReason = await whyRebuild(meta, { full: options.full, settings, diff: diffPromise });
+    let rebuildReason = await whyRebuild(meta, { full: options.full, settings, diff: diffPromise });
     if (rebuildReason) meta = undefined;
     if (meta && meta.indexedCommit === commit) {
       logger.info('index already at this commit');
@@ -206,19 +206,39 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       warmParsers(changed.map(detectLanguage));
     }
     // What an incremental run keeps of the index, read on LanceDB's threads while the changed files are parsed.
-    const keptPromise = meta ? readKept(store, removedPaths) : Promise.resolve(undefined);
+    const keptFilesPromise = meta ? store.readColumns<KeptFile>('files', { columns: ['path', 'language', 'size'] }) : Promise.resolve([]);
+    const keptPromise = meta ? readKept(store, removedPaths, keptFilesPromise) : Promise.resolve(undefined);
     keptPromise.catch(() => undefined);
     // The parsed segments of the files about to be re-read: those whose text is unchanged are not parsed again.
     const segmentsPromise = meta
       ? store.readColumnsIn<SegmentRow>('segments', 'path', removedPaths, { columns: ['path', 'key', 'value'] })
       : Promise.resolve([]);
     segmentsPromise.catch(() => undefined);
-    // The changed files' rows (and their import edges) are deleted meanwhile too, once read,
-    // so the new rows can be written as soon as they exist.
-    const clearedPromise = meta ? clearChanged(store, removedPaths, Promise.all([keptPromise, segmentsPromise])) : Promise.resolve();
-    clearedPromise.catch(() => undefined);
     progress({ phase: 'walk', done: 0, total: 1 });
-    const walk = await walkCommit(repo, commit, options.limits, onlyPaths);
+    const changedWalk = walkCommit(repo, commit, options.limits, onlyPaths);
+    // The changed files' rows (and their import edges) are deleted meanwhile too, once read and
+    // once the walk shows the update stays within the limits, so the new rows can be written as
+    // soon as they exist.
+    const limitCheck = meta
+      ? Promise.all([keptFilesPromise, changedWalk]).then(([files, walked]) => limitOverflow(walked, files, new Set(removedPaths), options.limits))
+      : Promise.resolve(undefined);
+    limitCheck.catch(() => undefined);
+    const clearedPromise = meta
+      ? clearChanged(store, removedPaths, Promise.all([keptPromise, segmentsPromise, limitCheck]).then(([, , over]) => over === undefined))
+      : Promise.resolve();
+    clearedPromise.catch(() => undefined);
+    let walk = await changedWalk;
+    const overLimit = await limitCheck;
+    if (overLimit) {
+      // Nothing was deleted (see clearChanged); the tables are reset below.
+      await clearedPromise;
+      // A full index drops the files past a limit in path order; an update cannot tell which.
+      rebuildReason = overLimit;
+      logger.info({ reason: overLimit }, 'the update would break a walk limit; rebuilding in full');
+      meta = undefined;
+      removedPaths = [];
+      walk = await walkCommit(repo, commit, options.limits);
+    }
     progress({ phase: 'walk', done: 1, total: 1 });
     if (walk.limitHit) {
       warnings.push(
@@ -227,7 +247,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     }
 
     // 2. Symbols.
-    const storedSegments = await segmentsPromise;
+    const storedSegments = meta ? await segmentsPromise : [];
     const segments = new MemoryUnitCache(storedSegments);
     const parsed: ParsedFile[] = [];
     for (const [i, file] of walk.files.entries()) {
@@ -239,7 +259,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // 3. Questions that lead here.
     const allChunks = parsed.flatMap((p) => p.chunked.chunks);
     progress({ phase: 'questions', done: 0, total: allChunks.length });
-    const kept = await keptPromise;
+    const kept = meta ? await keptPromise : undefined;
     // Each chunk's text hash keys the reuse of its tokens, vector and questions.
     const textHashes = allChunks.map((chunk) => contentHash(chunk.text));
     const questionResult = await buildQuestions(parsed, allChunks, options, { store, logger, kept: kept?.questions, textHashes });
@@ -259,6 +279,9 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const commits = appendHistory ? read.commits : read.window ? await readHistory(repo, commit, historyOptions) : read.commits;
     const historyRows = commits.map(historyRow);
     history ??= { ordered: historyRows, added: historyRows, dropped: [] };
+    // The kept history rows that leave the window go now, on LanceDB's threads, so the write below only adds.
+    const historyCleared = !meta ? Promise.resolve() : appendHistory ? store.deleteIn('history', 'sha', history.dropped) : store.deleteWhere('history', 'true');
+    historyCleared.catch(() => undefined);
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
     const chunkRows = allChunks.map((chunk, i) => chunkRow(chunk, textHashes[i]!, kept?.chunks));
     const questionRows = questionRowsOf(questionResult.questions, kept?.questions.tokens);
@@ -279,11 +302,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       store.add('chunks', chunkRows),
       store.add('questions', questionRows),
       replaceSegments(store, storedSegments, segments.rows()),
-      (async () => {
-        if (meta && !appendHistory) await store.deleteWhere('history', 'true');
-        await store.add('history', history.added);
-        await store.deleteIn('history', 'sha', history.dropped);
-      })(),
+      historyCleared.then(() => store.add('history', history.added)),
     ]);
     // Never left unobserved if deriving the edges throws first.
     written.catch(() => undefined);
@@ -358,6 +377,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       dimension,
       tableVersions: await store.tableVersions(),
       pendingRows: refresh ? 0 : pendingRows,
+      limitHit: walk.limitHit,
       indexedAt: new Date().toISOString(),
       stats: { repo: repoId, commit, files: summary.files, chunks: summary.chunks, questions: summary.questions, historyCommits: summary.historyCommits, edges: summary.edges, skipped },
     } satisfies IndexMeta);
@@ -380,6 +400,8 @@ async function whyRebuild(
   if (context.full) return 'a full rebuild was asked for';
   if (meta.schemaVersion !== SCHEMA_VERSION) return `the index schema changed (${meta.schemaVersion} → ${SCHEMA_VERSION})`;
   if (meta.settingsHash !== context.settings) return 'index settings changed (embedder, limits, history depth or question model)';
+  // Which files a limit drops depends on every file at the new commit, which only a full walk sees.
+  if (meta.limitHit) return `the last index stopped at a limit (${meta.limitHit.kind}=${meta.limitHit.limit}, ${meta.limitHit.dropped} files left out)`;
   // Git cannot compare the indexed commit with the new one when it is gone (a force push, then gc).
   try {
     await context.diff;
@@ -566,9 +588,12 @@ async function embedAll(
 /** What edges need of a history row. */
 type EdgeRow = Pick<HistoryRow, 'sha' | 'email' | 'date' | 'files' | 'renames'>;
 
+/** What an update reads of every file row. */
+type KeptFile = ImportFile & Pick<FileRow, 'size'>;
+
 interface Kept {
-  /** Every file row's path and language (the changed ones are dropped by the caller). */
-  files: ImportFile[];
+  /** Every file row's path, language and size (the changed ones are dropped by the caller). */
+  files: KeptFile[];
   /** Every history row, in table order. */
   history: EdgeRow[];
   chunks: KeptChunks;
@@ -579,9 +604,9 @@ interface Kept {
 
 type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array };
 
-async function readKept(store: RepoStore, changedPaths: string[]): Promise<Kept> {
+async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Promise<KeptFile[]>): Promise<Kept> {
   const [files, history, chunks, questions, lookups] = await Promise.all([
-    store.readColumns<ImportFile>('files', { columns: ['path', 'language'] }),
+    keptFiles,
     store.readColumns<EdgeRow>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
     store.readColumnsIn<KeptChunkRow>('chunks', 'path', changedPaths, {
       columns: ['id', 'path', 'name', 'kind', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
@@ -650,21 +675,41 @@ function slideWindow(window: string[], keptRows: EdgeRow[], newRows: HistoryRow[
 
 /**
  * Deletes what an incremental run replaces: the rows of changed, renamed and deleted files and
- * their import edges, once `kept` has read what it reuses of them; and has the schemas ready for
- * the writes that follow. (History edges go once the run knows which files' commits changed.)
+ * their import edges, once `ready` says the run has read what it reuses of them and goes on as an
+ * update (false: nothing is deleted); and has the schemas ready for the writes that follow. (History edges go once the run knows which files' commits changed.)
  */
-async function clearChanged(store: RepoStore, removedPaths: string[], kept: Promise<unknown>): Promise<void> {
+async function clearChanged(store: RepoStore, removedPaths: string[], ready: Promise<boolean>): Promise<void> {
   await Promise.all([
     store.prepareWrites(['files', 'chunks', 'questions', 'history', 'edges', 'lookups', 'segments']),
-    kept.then(() =>
-      Promise.all([
+    ready.then(async (go) => {
+      if (!go) return;
+      await Promise.all([
         store.deleteIn('questions', 'path', removedPaths),
         store.deleteIn('files', 'path', removedPaths),
         store.deleteIn('chunks', 'path', removedPaths),
         deleteImportEdges(store, removedPaths),
-      ]),
-    ),
+      ]);
+    }),
   ]);
+}
+
+/**
+ * Why the index an update would make breaks a walk limit, which a full index obeys by dropping
+ * the files past it in path order (so only a full run can say which files those are); undefined
+ * when it stays within them. `walk` is the changed files' walk, `kept` every file row before.
+ */
+function limitOverflow(walk: WalkResult, kept: KeptFile[], removed: Set<string>, limits: WalkLimits): string | undefined {
+  let files = walk.files.length;
+  let bytes = walk.files.reduce((sum, file) => sum + file.size, 0);
+  for (const file of kept) {
+    if (removed.has(file.path)) continue;
+    files += 1;
+    bytes += file.size;
+  }
+  if (walk.limitHit) return `the changed files alone reach ${walk.limitHit.kind}=${walk.limitHit.limit}`;
+  if (files > limits.maxFiles) return `the index would hold ${files} files, more than maxFiles=${limits.maxFiles}`;
+  if (bytes > limits.maxTotalBytes) return `the index would hold ${bytes} bytes, more than maxTotalBytes=${limits.maxTotalBytes}`;
+  return undefined;
 }
 
 /**

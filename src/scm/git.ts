@@ -341,8 +341,9 @@ class LocalGitRepo implements GitRepo {
   }
 
   async log(options: LogOptions): Promise<string> {
-    const commit = await this.resolveCommit(options.commit);
-    const after = options.after === undefined ? undefined : await this.resolveCommit(options.after);
+    // Full shas go to git as they are (an index run has resolved them already): a missing one fails the log.
+    const commit = await this.commitId(options.commit);
+    const after = options.after === undefined ? undefined : await this.commitId(options.after);
     const maxCount = Math.max(0, Math.floor(options.maxCount));
     if (maxCount === 0) return '';
     const args = [

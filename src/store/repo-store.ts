@@ -31,6 +31,8 @@ export interface IndexMeta {
   indexedAt: string;
   /** Rows added since the search indexes were last refreshed (they are searched by a flat scan meanwhile). */
   pendingRows?: number;
+  /** Set when the run's walk stopped at a limit (files were left out): the next run is a full one. */
+  limitHit?: { kind: string; limit: number; dropped: number };
   stats: Record<string, unknown>;
 }
 

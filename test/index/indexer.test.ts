@@ -369,6 +369,60 @@ describe('indexRepository (offline)', () => {
     }
   });
 
+  test('walk limits hold for updates too: a push that takes the index over a limit, and the next push after one, rebuild in full with the rows of a full index', async () => {
+    const py = (name: string) => `def ${name}():\n    return "${name}"\n`;
+    const limited = await makeRepo([
+      { message: 'Three modules', files: { 'a.py': py('a'), 'b.py': py('b'), 'c.py': py('c') } },
+      // A fourth file sorts first: a full index keeps 0, a and b, and drops c.
+      { message: 'A fourth module', files: { '0.py': py('zero') } },
+      // Without 0, c fits again.
+      { message: 'Drop the fourth', files: { '0.py': null, 'b.py': py('bee') } },
+    ]);
+    try {
+      const at = (dataDir: string, commit: string, limits = { maxFiles: 3, maxFileBytes: 1_000_000, maxTotalBytes: 50_000_000 }) =>
+        options(dataDir, { repoPath: limited.dir, repoId: 'acme/shop', commit, limits });
+      const sameRows = async (incrementalDir: string, commit: string, limits?: IndexOptions['limits']) => {
+        const fullDir = await tempDir();
+        await indexRepository(await at(fullDir, commit, limits));
+        const a = await openStore(incrementalDir);
+        const b = await openStore(fullDir);
+        try {
+          for (const table of INDEX_TABLES) expect(await snapshot(a, table), table).toEqual(await snapshot(b, table));
+          return (await a.readRows<{ path: string }>('files', { columns: ['path'] })).map((row) => row.path).sort();
+        } finally {
+          a.close();
+          b.close();
+        }
+      };
+      const dataDir = await tempDir();
+      expect((await indexRepository(await at(dataDir, limited.shas[0]))).incremental).toBe(false);
+
+      const over = await indexRepository(await at(dataDir, limited.shas[1]));
+      expect(over.incremental).toBe(false);
+      expect(over.rebuildReason).toMatch(/4 files.*maxFiles=3/);
+      expect(over.limitHit).toMatchObject({ kind: 'maxFiles', limit: 3, dropped: 1 });
+      expect(over.warnings.join('\n')).toMatch(/SCOUT_MAX_FILES/);
+      expect(await sameRows(dataDir, limited.shas[1])).toEqual(['0.py', 'a.py', 'b.py']);
+
+      // The index lacks c.py, which a full walk would now take: an update cannot know that.
+      const after = await indexRepository(await at(dataDir, limited.shas[2]));
+      expect(after.incremental).toBe(false);
+      expect(after.rebuildReason).toMatch(/last index stopped at a limit/);
+      expect(await sameRows(dataDir, limited.shas[2])).toEqual(['a.py', 'b.py', 'c.py']);
+
+      // The byte limit likewise.
+      const bytesDir = await tempDir();
+      const bytes = { maxFiles: 100, maxFileBytes: 1_000_000, maxTotalBytes: py('zero').length + 2 * py('a').length + 2 };
+      await indexRepository(await at(bytesDir, limited.shas[0], bytes));
+      const overBytes = await indexRepository(await at(bytesDir, limited.shas[1], bytes));
+      expect(overBytes.incremental).toBe(false);
+      expect(overBytes.rebuildReason).toMatch(/maxTotalBytes/);
+      expect(await sameRows(bytesDir, limited.shas[1], bytes)).toEqual(['0.py', 'a.py', 'b.py']);
+    } finally {
+      await limited.cleanup();
+    }
+  });
+
   test('a run that died halfway is rolled back; the previous index stays usable', async () => {
     const dataDir = await tempDir();
     await indexRepository(await options(dataDir, { commit: repo.shas[2] }));
