@@ -21,6 +21,17 @@ import { GitHttpServer } from '../helpers/git-http-server.ts';
 const TOKEN = 'ghs_s3cretInstallationToken42';
 const silent = pino({ level: 'silent' });
 
+/** The number of commits a commit-graph file holds: the last entry of its OID fanout chunk (git's commit-graph format). */
+function commitGraphSize(data: Buffer): number {
+  expect(data.subarray(0, 4).toString('latin1')).toBe('CGPH');
+  const chunks = data[6]!;
+  for (let i = 0; i < chunks; i += 1) {
+    const entry = 8 + i * 12;
+    if (data.subarray(entry, entry + 4).toString('latin1') === 'OIDF') return data.readUInt32BE(Number(data.readBigUInt64BE(entry + 4)) + 255 * 4);
+  }
+  throw new Error('commit-graph without an OID fanout chunk');
+}
+
 describe('URLs and paths', () => {
   test('github.com and GitHub Enterprise Server', () => {
     expect(cloneUrl({ owner: 'acme', repo: 'shop', token: 'ghs_abc' })).toBe('https://x-access-token:ghs_abc@github.com/acme/shop.git');
@@ -113,6 +124,18 @@ describe('syncRepository over git smart HTTP', () => {
     throw new Error('expected the sync to fail');
   };
   /** Everything git keeps about the clone's configuration, plus each error's cause chain, as one string. */
+  /** Commits in the clone's commit-graph (all layers), from the files' headers. */
+  const commitGraphCommits = async (gitDir: string): Promise<number> => {
+    const info = path.join(gitDir, 'objects', 'info');
+    const chain = await readFile(path.join(info, 'commit-graphs', 'commit-graph-chain'), 'utf8').catch(() => '');
+    const files = [
+      ...(await readdir(info)).filter((name) => name === 'commit-graph').map((name) => path.join(info, name)),
+      ...chain.split('\n').filter(Boolean).map((hash) => path.join(info, 'commit-graphs', `graph-${hash}.graph`)),
+    ];
+    let commits = 0;
+    for (const file of files) commits += commitGraphSize(await readFile(file));
+    return commits;
+  };
   const cloneConfig = async (gitDir: string) => (await readFile(path.join(gitDir, 'config'), 'utf8')) + (await git(gitDir, ['config', '--list', '--show-origin']));
   const basic = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
 
@@ -141,6 +164,8 @@ describe('syncRepository over git smart HTTP', () => {
     expect((await git(result.gitDir, ['config', 'remote.origin.url'])).trim()).toBe(`http://${github.host}/acme/shop.git`);
     // No temporary clone folder is left beside it.
     expect(await readdir(path.dirname(result.gitDir))).toEqual(['acme+shop.git']);
+    // History walks read git's commit-graph.
+    expect(await commitGraphCommits(result.gitDir)).toBe(2);
   });
 
   test('a later sync fetches the new commits of the default branch', async () => {
@@ -159,6 +184,8 @@ describe('syncRepository over git smart HTTP', () => {
     const second = await syncRepository(options(dataDir));
     expect(second).toMatchObject({ cloned: false, fetched: true, branch: 'main', head: mergeSha });
     expect((await git(second.gitDir, ['cat-file', '-t', branchShas[0]])).trim()).toBe('commit');
+    // The fetch added the new commits (the branch's and the merge) to the commit-graph.
+    expect(await commitGraphCommits(second.gitDir)).toBe(4);
     const config = await cloneConfig(second.gitDir);
     expect(config).not.toContain(TOKEN);
     expect(config).not.toContain(basic);
