@@ -9,7 +9,7 @@ import { indexRepository, type IndexOptions, type IndexPhase } from '../index/in
 import { log } from '../log.ts';
 import { median } from '../median.ts';
 import { RepoStore } from '../store/repo-store.ts';
-import { INDEX_TABLES, type IndexTable } from '../store/schema.ts';
+import { INDEX_TABLES, type FileRow, type IndexTable } from '../store/schema.ts';
 import { BenchError } from './bench.ts';
 
 /**
@@ -62,6 +62,18 @@ export interface IndexBenchReport {
   warm?: { fullMs: number; runs: Array<Pick<IndexRun, 'ms' | 'timings'>>; medianMs: number; minMs: number; maxMs: number; ratio: number };
   /** Per table: whether the incremental index holds the same rows as a full index at `head`. */
   identical?: Record<IndexTable, { same: boolean; incremental: number; full: number }>;
+  /** How much of the index the push changed (from the full indexes at `base` and `head`). */
+  change?: IndexChange;
+}
+
+export interface IndexChange {
+  /** Indexed files at `head` that are new or whose content changed. */
+  files: number;
+  bytes: number;
+  /** Indexed files at `base` that are gone at `head`. */
+  removed: number;
+  /** Every indexed file's bytes at `head`. */
+  indexedBytes: number;
 }
 
 const SCOUT = fileURLToPath(new URL('../../bin/scout.js', import.meta.url));
@@ -118,6 +130,22 @@ export async function compareIndexes(a: { uri: string; repoId: string }, b: { ur
   return result;
 }
 
+/** What a push changed of an index: the files of `head` new or changed since `base`, and their bytes. */
+export async function indexChange(base: { uri: string; repoId: string }, head: { uri: string; repoId: string }): Promise<IndexChange> {
+  type Row = Pick<FileRow, 'path' | 'blob_sha' | 'size'>;
+  const read = (at: { uri: string; repoId: string }) => RepoStore.using(at.uri, at.repoId, (store) => store.readColumns<Row>('files', { columns: ['path', 'blob_sha', 'size'] }));
+  const [before, after] = await Promise.all([read(base), read(head)]);
+  const blobs = new Map(before.map((row) => [row.path, row.blob_sha]));
+  const changed = after.filter((row) => blobs.get(row.path) !== row.blob_sha);
+  const paths = new Set(after.map((row) => row.path));
+  return {
+    files: changed.length,
+    bytes: changed.reduce((sum, row) => sum + row.size, 0),
+    removed: before.filter((row) => !paths.has(row.path)).length,
+    indexedBytes: after.reduce((sum, row) => sum + row.size, 0),
+  };
+}
+
 export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBenchReport> {
   const runs = options.runs ?? 5;
   const step = options.onStep ?? (() => {});
@@ -136,6 +164,7 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
       () => `the run to ${options.head.slice(0, 12)} was not incremental (is ${options.base.slice(0, 12)} an ancestor, with the same settings?)`,
     );
     let identical: IndexBenchReport['identical'];
+    let change: IndexChange | undefined;
     if (options.verify !== false) {
       step(`full index at ${options.head.slice(0, 12)}, to compare`);
       const reference = await runIndex(options.repo, options.head, path.join(work, 'head'));
@@ -143,6 +172,7 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
         { uri: path.join(work, 'incremental', 'lancedb'), repoId: full.repo },
         { uri: path.join(work, 'head', 'lancedb'), repoId: reference.repo },
       );
+      change = await indexChange({ uri: path.join(work, 'base', 'lancedb'), repoId: full.repo }, { uri: path.join(work, 'head', 'lancedb'), repoId: reference.repo });
     }
     const warm = options.warm ? await warmRuns(options, options.warm, path.join(work, 'warm'), runs, step) : undefined;
     const runOf = ({ ms, wallMs, peakRssMb, files, chunks, questions, historyCommits, edges, incremental, timings }: IndexRun): IndexRun => ({
@@ -160,6 +190,7 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
       },
       warm,
       identical,
+      change,
     };
   } catch (error) {
     if (error instanceof BenchError) throw error;
@@ -238,6 +269,14 @@ export function formatIndexBenchReport(report: IndexBenchReport): string {
     lines.push(
       `In one process (as the app's index worker): full ${report.warm.fullMs} ms, update median ${report.warm.medianMs} ms of ${report.warm.runs.length} (${report.warm.minMs}-${report.warm.maxMs})`,
       `  = ${pct(report.warm.ratio)} of that full run`,
+    );
+  }
+  if (report.change) {
+    const { files, bytes, removed, indexedBytes } = report.change;
+    const share = indexedBytes > 0 ? bytes / indexedBytes : 0;
+    lines.push(
+      `  the push changed ${files} indexed files (${(bytes / 1e6).toFixed(2)} MB = ${pct(share)} of the ${(indexedBytes / 1e6).toFixed(1)} MB indexed) and removed ${removed}` +
+        (share > 0 ? `; the update cost ${(report.incremental.ratio / share).toFixed(2)}× a full run's time per byte changed` : ''),
     );
   }
   if (report.identical) {

@@ -33,6 +33,12 @@ describe('scout bench-index', () => {
       expect(report.incremental.ratio).toBeGreaterThan(0);
       expect(Object.values(report.identical!).every((table) => table.same)).toBe(true);
       expect(report.identical!.files).toEqual({ same: true, incremental: 5, full: 5 });
+      // pricing.py and app.ts changed, discounts.py came, view.ts went.
+      const pricing = 'def price(item, discount=0):\n    """The price of an item."""\n    return item.cost * 2 - discount\n';
+      const changedBytes = pricing.length + 'from shop.pricing import price\n'.length + 'export function start(): void {}\n'.length;
+      expect(report.change).toMatchObject({ files: 3, removed: 1, bytes: changedBytes });
+      expect(report.change!.indexedBytes).toBeGreaterThan(changedBytes);
+      expect(formatIndexBenchReport(report)).toMatch(/the push changed 3 indexed files \(0\.00 MB = \d+\.\d % of the 0\.0 MB indexed\) and removed 1; the update cost \d+\.\d\d× a full run's time per byte changed/);
       expect(report.warm!.runs).toHaveLength(1);
       expect(report.warm!.fullMs).toBeGreaterThan(0);
       expect(report.warm!.ratio).toBeGreaterThan(0);
