@@ -10,7 +10,7 @@ import { errorMessage } from '../errors.ts';
 import { openGitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
 import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
-import { SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type LookupRow, type QuestionRow, type SegmentRow } from '../store/schema.ts';
+import { INDEX_TABLES, SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type IndexTable, type LookupRow, type QuestionRow, type SegmentRow } from '../store/schema.ts';
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { MemoryUnitCache } from './chunk/unit-cache.ts';
 import { detectLanguage } from './language.ts';
@@ -32,8 +32,10 @@ const EMBED_TEXT_CHARS = 2_000;
 const EMBED_BATCH = 2_000;
 /** Fold new rows into the search indexes once more than this many (or 10 % of the table) wait. */
 const SEARCH_REFRESH_MIN_ROWS = 5_000;
+/** Merge a table's fragments once this many commits (an update makes 2 to 4 per table) were made since it was last merged. */
+const COMPACT_AFTER_COMMITS = 64;
 
-export type IndexPhase = 'walk' | 'chunk' | 'questions' | 'embed' | 'history' | 'edges' | 'write' | 'search-index' | 'meta' | 'eval';
+export type IndexPhase = 'walk' | 'chunk' | 'questions' | 'embed' | 'history' | 'edges' | 'write' | 'search-index' | 'compact' | 'meta' | 'eval';
 
 export interface IndexProgress {
   phase: IndexPhase;
@@ -60,6 +62,8 @@ export interface IndexOptions {
   questionTokenBudget?: number;
   /** Rebuild from scratch even when an incremental update is possible. */
   full?: boolean;
+  /** Merge a table's fragments after this many commits to it (default 64). */
+  compactAfterCommits?: number;
   onProgress?: (progress: IndexProgress) => void;
   logger?: Logger;
 }
@@ -346,7 +350,10 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     );
     const totalRows = chunks + questions;
     const refresh = !meta || pendingRows > Math.max(SEARCH_REFRESH_MIN_ROWS, 0.1 * totalRows);
-    if (refresh) await store.refreshSearchIndexes();
+    const optimized = refresh ? await store.refreshSearchIndexes() : [];
+    progress({ phase: 'compact', done: 0, total: 1 });
+    const compacted = await compactDue(store, meta, optimized, options.compactAfterCommits ?? COMPACT_AFTER_COMMITS);
+    progress({ phase: 'compact', done: 1, total: 1 });
 
     const skipped: Partial<Record<SkipReason, number>> = {};
     for (const entry of walk.skipped) skipped[entry.reason] = (skipped[entry.reason] ?? 0) + 1;
@@ -375,7 +382,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       schemaVersion: SCHEMA_VERSION,
       settingsHash: settings,
       dimension,
-      tableVersions: await store.tableVersions(),
+      tableVersions: compacted.versions,
+      compactedVersions: compacted.compactedVersions,
       pendingRows: refresh ? 0 : pendingRows,
       limitHit: walk.limitHit,
       indexedAt: new Date().toISOString(),
@@ -390,6 +398,27 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     store.close();
     await lock.release();
   }
+}
+
+/**
+ * Merges the fragments of the tables with \`afterCommits\` or more commits since they were last
+ * merged (a full build, a search refresh that optimized them (\`optimized\`), or this). Returns the
+ * tables' versions after it, and the version each was last merged at.
+ */
+async function compactDue(
+  store: RepoStore,
+  meta: IndexMeta | undefined,
+  optimized: IndexTable[],
+  afterCommits: number,
+): Promise<{ versions: Record<IndexTable, number>; compactedVersions: Record<IndexTable, number> }> {
+  const before = await store.tableVersions();
+  // A full build or a refresh left the table merged; an index from before this bookkeeping counts from 0.
+  const mergedAt = (name: IndexTable) => (meta && !optimized.includes(name) ? (meta.compactedVersions?.[name] ?? 0) : before[name]);
+  const due = INDEX_TABLES.filter((name) => before[name] - mergedAt(name) >= afterCommits);
+  if (due.length > 0) await store.compact(due);
+  const versions = due.length > 0 ? await store.tableVersions() : before;
+  const compactedVersions = Object.fromEntries(INDEX_TABLES.map((name) => [name, due.includes(name) ? versions[name] : mergedAt(name)]));
+  return { versions, compactedVersions: compactedVersions as Record<IndexTable, number> };
 }
 
 async function whyRebuild(

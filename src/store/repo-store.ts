@@ -31,6 +31,11 @@ export interface IndexMeta {
   indexedAt: string;
   /** Rows added since the search indexes were last refreshed (they are searched by a flat scan meanwhile). */
   pendingRows?: number;
+  /**
+   * Each table's version when its fragments were last merged (by `compact`, a search index
+   * refresh or a full build): the commits made since say when it is due again.
+   */
+  compactedVersions?: Partial<Record<IndexTable, number>>;
   /** Set when the run's walk stopped at a limit (files were left out): the next run is a full one. */
   limitHit?: { kind: string; limit: number; dropped: number };
   stats: Record<string, unknown>;
@@ -315,19 +320,34 @@ export class RepoStore {
    * they are a noticeable share of the table. LanceDB also searches rows not yet indexed (a flat
    * scan), so a small push need not pay for re-indexing: this is about speed, not correctness.
    */
-  async refreshSearchIndexes(options: { vectorIndexMinRows?: number } = {}): Promise<void> {
+  async refreshSearchIndexes(options: { vectorIndexMinRows?: number } = {}): Promise<IndexTable[]> {
     await this.refreshVectorIndexes(options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS);
+    const optimized: IndexTable[] = [];
     for (const name of FTS_TABLES) {
       const table = await this.requireTable(name);
       const index = (await table.listIndices()).find((candidate) => candidate.columns.includes('tokens'));
       if (index) {
         const stats = await table.indexStats(index.name);
         const unindexed = stats?.numUnindexedRows ?? 0;
-        if (unindexed > 2_000 || unindexed > 0.1 * (stats?.numIndexedRows ?? 0)) await table.optimize();
+        if (unindexed > 2_000 || unindexed > 0.1 * (stats?.numIndexedRows ?? 0)) {
+          await table.optimize();
+          optimized.push(name);
+        }
       } else if ((await table.countRows()) > 0) {
         await table.createIndex('tokens', { config: ftsConfig(), replace: true });
       }
     }
+    return optimized;
+  }
+
+  /**
+   * Merges the tables' fragments, folds their deletions in and brings their search indexes up to
+   * date (LanceDB's \`optimize\`). Every update adds fragments and deletion files, and reading a
+   * table costs more the more it has of them: after 100 one-commit pushes to django an update took
+   * about twice as long. No version is removed: a reader pinned to an earlier index keeps reading it.
+   */
+  async compact(names: readonly IndexTable[]): Promise<void> {
+    for (const name of names) await (await this.requireTable(name)).optimize({ cleanupOlderThan: new Date(0) });
   }
 
   /**

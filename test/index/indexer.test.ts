@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
 import { OpenAIChatModel } from '../../src/ai/llm.ts';
@@ -144,6 +145,10 @@ async function options(dataDir: string, overrides: Partial<IndexOptions> = {}): 
   };
 }
 
+async function readMeta(dataDir: string) {
+  return RepoStore.using(path.join(dataDir, 'lancedb'), 'acme/shop', (store) => store.readMeta());
+}
+
 async function openStore(dataDir: string): Promise<RepoStore> {
   const store = await RepoStore.open(path.join(dataDir, 'lancedb'), 'acme/shop');
   const meta = await store.readMeta();
@@ -163,6 +168,18 @@ async function snapshot(store: RepoStore, table: IndexTable): Promise<Row[]> {
       return copy;
     })
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/** Every index table of the two indexes holds the same rows. */
+async function expectSameRows(dirA: string, dirB: string): Promise<void> {
+  const a = await openStore(dirA);
+  const b = await openStore(dirB);
+  try {
+    for (const table of INDEX_TABLES) expect(await snapshot(a, table), table).toEqual(await snapshot(b, table));
+  } finally {
+    a.close();
+    b.close();
+  }
 }
 
 beforeAll(async () => {
@@ -342,14 +359,7 @@ describe('indexRepository (offline)', () => {
     expect(back.incremental).toBe(true);
     const fullDir = await tempDir();
     await indexRepository(await options(fullDir, { commit: repo.shas[2] }));
-    const a = await openStore(incrementalDir);
-    const b = await openStore(fullDir);
-    try {
-      for (const table of INDEX_TABLES) expect(await snapshot(a, table), table).toEqual(await snapshot(b, table));
-    } finally {
-      a.close();
-      b.close();
-    }
+    await expectSameRows(incrementalDir, fullDir);
   });
 
   test('an indexed commit that is gone from the repository (force push, then gc) forces a full rebuild that says why', async () => {
@@ -384,14 +394,12 @@ describe('indexRepository (offline)', () => {
       const sameRows = async (incrementalDir: string, commit: string, limits?: IndexOptions['limits']) => {
         const fullDir = await tempDir();
         await indexRepository(await at(fullDir, commit, limits));
-        const a = await openStore(incrementalDir);
-        const b = await openStore(fullDir);
+        await expectSameRows(incrementalDir, fullDir);
+        const store = await openStore(incrementalDir);
         try {
-          for (const table of INDEX_TABLES) expect(await snapshot(a, table), table).toEqual(await snapshot(b, table));
-          return (await a.readRows<{ path: string }>('files', { columns: ['path'] })).map((row) => row.path).sort();
+          return (await store.readRows<{ path: string }>('files', { columns: ['path'] })).map((row) => row.path).sort();
         } finally {
-          a.close();
-          b.close();
+          store.close();
         }
       };
       const dataDir = await tempDir();
@@ -421,6 +429,35 @@ describe('indexRepository (offline)', () => {
     } finally {
       await limited.cleanup();
     }
+  });
+
+  test('updates merge a table\'s fragments once enough commits piled up on it; the rows stay those of a full index', async () => {
+    const fragments = async (dataDir: string) => {
+      const db = await lancedb.connect(path.join(dataDir, 'lancedb', 'acme_shop'));
+      const counts = await Promise.all(INDEX_TABLES.map(async (name) => (await (await db.openTable(name)).stats()).fragmentStats.numFragments));
+      return counts.reduce((sum, n) => sum + n, 0);
+    };
+    const updateAll = async (compactAfterCommits: number) => {
+      const dataDir = await tempDir();
+      await indexRepository(await options(dataDir, { commit: repo.shas[0], compactAfterCommits }));
+      // Pushes, and branch resets back and forth: every update adds fragments.
+      for (const i of [1, 2, 3, 2, 3, 1, 2, 3]) expect((await indexRepository(await options(dataDir, { commit: repo.shas[i], compactAfterCommits }))).incremental).toBe(true);
+      return dataDir;
+    };
+    const dataDir = await updateAll(4);
+    const meta = (await readMeta(dataDir))!;
+    for (const table of INDEX_TABLES) {
+      // None is due: merged (or built) fewer than 4 commits ago.
+      expect(meta.tableVersions[table] - (meta.compactedVersions?.[table] ?? 0), table).toBeLessThan(4);
+    }
+    // The same updates without merging leave more fragments behind.
+    const unmerged = await updateAll(Number.MAX_SAFE_INTEGER);
+    expect(await fragments(dataDir)).toBeLessThan((await fragments(unmerged)) - 5);
+
+    const fullDir = await tempDir();
+    await indexRepository(await options(fullDir, { commit: repo.shas.at(-1)! }));
+    await expectSameRows(dataDir, fullDir);
+    await expectSameRows(unmerged, fullDir);
   });
 
   test('a run that died halfway is rolled back; the previous index stays usable', async () => {

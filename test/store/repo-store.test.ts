@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
 import { afterEach, describe, expect, test } from 'vitest';
 import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
 import { RepoStore, repoNamespace, sqlString } from '../../src/store/repo-store.ts';
@@ -91,6 +92,30 @@ describe('RepoStore', () => {
 });
 
 describe('record tables (issues, runs)', () => {
+  test('compact merges the fragments appends and deletes leave, keeps the rows, and removes no version a reader may be pinned to', async () => {
+    const store = await openTemp();
+    await store.resetIndexTables(4);
+    for (let i = 0; i < 30; i += 1) await store.add('chunks', [chunk(i, new Float32Array([1, 0, 0, 0]))]);
+    await store.deleteIn('chunks', 'path', ['pkg/f3.py', 'pkg/f17.py']);
+    const table = async () => (await lancedb.connect(store.uri)).openTable('chunks');
+    expect((await (await table()).stats()).fragmentStats.numFragments).toBe(28);
+    const ids = async (reader: RepoStore) => (await reader.readRows<{ id: string }>('chunks', { columns: ['id'] })).map((row) => row.id).sort();
+    const before = await ids(store);
+    const versions = await store.tableVersions();
+
+    await store.compact(['chunks']);
+    expect((await (await table()).stats()).fragmentStats.numFragments).toBe(1);
+    expect(await ids(store)).toEqual(before);
+    expect(before).toHaveLength(28);
+    // An earlier version is still there for a reader pinned to it.
+    await store.add('chunks', [chunk(99, new Float32Array([0, 1, 0, 0]))]);
+    const pinned = await RepoStore.open(path.dirname(store.uri), 'acme/shop');
+    await pinned.pinTo({ tableVersions: versions });
+    expect(await ids(pinned)).toEqual(before);
+    pinned.close();
+    store.close();
+  });
+
   test('upsert replaces rows by key, survives reopening, and is untouched by index resets', async () => {
     const store = await openTemp();
     const run = (key: string, state: string) => ({ key, issue: 7, text_hash: 'h', commit: 'c', state, updated: Date.now() });
