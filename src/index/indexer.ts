@@ -9,7 +9,7 @@ import { log as rootLog, type Logger } from '../log.ts';
 import { errorMessage } from '../errors.ts';
 import { openGitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
-import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
+import { RepoStore, type IndexMeta, type KeptVersions } from '../store/repo-store.ts';
 import { INDEX_TABLES, SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type IndexTable, type LookupRow, type QuestionRow, type SegmentRow } from '../store/schema.ts';
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { MemoryUnitCache } from './chunk/unit-cache.ts';
@@ -155,6 +155,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     });
 
     let meta = await store.readMeta();
+    // The versions readers are pinned to until this run completes: never removed by it.
+    const pinnable = meta?.tableVersions;
     // Git compares the commits while the tables are checked; the diff is used only if the run is incremental.
     const diffPromise = meta && meta.indexedCommit !== commit ? repo.diffNameStatus(meta.indexedCommit, commit) : undefined;
     diffPromise?.catch(() => undefined);
@@ -350,9 +352,9 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     );
     const totalRows = chunks + questions;
     const refresh = !meta || pendingRows > Math.max(SEARCH_REFRESH_MIN_ROWS, 0.1 * totalRows);
-    const optimized = refresh ? await store.refreshSearchIndexes() : [];
+    const optimized = refresh ? await store.refreshSearchIndexes({ keep: pinnable }) : [];
     progress({ phase: 'compact', done: 0, total: 1 });
-    const compacted = await compactDue(store, meta, optimized, options.compactAfterCommits ?? COMPACT_AFTER_COMMITS);
+    const compacted = await compactDue(store, { meta, optimized, keep: pinnable }, options.compactAfterCommits ?? COMPACT_AFTER_COMMITS);
     progress({ phase: 'compact', done: 1, total: 1 });
 
     const skipped: Partial<Record<SkipReason, number>> = {};
@@ -401,21 +403,20 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
 }
 
 /**
- * Merges the fragments of the tables with \`afterCommits\` or more commits since they were last
- * merged (a full build, a search refresh that optimized them (\`optimized\`), or this). Returns the
+ * Merges the fragments of the tables with `afterCommits` or more commits since they were last
+ * merged (a full build, a search refresh that optimized them (`optimized`), or this). Returns the
  * tables' versions after it, and the version each was last merged at.
  */
 async function compactDue(
   store: RepoStore,
-  meta: IndexMeta | undefined,
-  optimized: IndexTable[],
+  { meta, optimized, keep }: { meta: IndexMeta | undefined; optimized: IndexTable[]; keep?: KeptVersions },
   afterCommits: number,
 ): Promise<{ versions: Record<IndexTable, number>; compactedVersions: Record<IndexTable, number> }> {
   const before = await store.tableVersions();
   // A full build or a refresh left the table merged; an index from before this bookkeeping counts from 0.
   const mergedAt = (name: IndexTable) => (meta && !optimized.includes(name) ? (meta.compactedVersions?.[name] ?? 0) : before[name]);
   const due = INDEX_TABLES.filter((name) => before[name] - mergedAt(name) >= afterCommits);
-  if (due.length > 0) await store.compact(due);
+  if (due.length > 0) await store.compact(due, keep);
   const versions = due.length > 0 ? await store.tableVersions() : before;
   const compactedVersions = Object.fromEntries(INDEX_TABLES.map((name) => [name, due.includes(name) ? versions[name] : mergedAt(name)]));
   return { versions, compactedVersions: compactedVersions as Record<IndexTable, number> };

@@ -55,6 +55,28 @@ const IN_BATCH = 300;
  */
 const STORAGE_OPTIONS: Record<string, string> = { new_table_data_storage_version: '2.0' };
 
+/** Per table, the oldest version readers may still be pinned to (that of the last complete index run). */
+export type KeptVersions = Partial<Record<IndexTable, number>>;
+
+const VERSION_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * LanceDB's `optimize` (fragments merged, deletions folded in, search indexes updated), removing
+ * the versions older than `retentionMs` (7 days, LanceDB's default) but never `keep` or a newer
+ * one: a reader pinned to the last complete index keeps reading it however old it is.
+ */
+async function optimizeKeeping(table: lancedb.Table, keep: number | undefined, retentionMs = VERSION_RETENTION_MS): Promise<void> {
+  let cutoff = new Date(Date.now() - retentionMs);
+  if (keep !== undefined) {
+    const kept = (await table.listVersions()).find((version) => version.version === keep);
+    // A version whose time is unknown: nothing is removed. LanceDB turns the date into an age
+    // against its own clock, hence the second of margin.
+    if (!kept) cutoff = new Date(0);
+    else if (kept.timestamp.getTime() - 1000 < cutoff.getTime()) cutoff = new Date(kept.timestamp.getTime() - 1000);
+  }
+  await table.optimize({ cleanupOlderThan: cutoff });
+}
+
 /** Quotes a string for a LanceDB (DataFusion SQL) predicate. */
 export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
@@ -320,7 +342,7 @@ export class RepoStore {
    * they are a noticeable share of the table. LanceDB also searches rows not yet indexed (a flat
    * scan), so a small push need not pay for re-indexing: this is about speed, not correctness.
    */
-  async refreshSearchIndexes(options: { vectorIndexMinRows?: number } = {}): Promise<IndexTable[]> {
+  async refreshSearchIndexes(options: { vectorIndexMinRows?: number; keep?: KeptVersions } = {}): Promise<IndexTable[]> {
     await this.refreshVectorIndexes(options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS);
     const optimized: IndexTable[] = [];
     for (const name of FTS_TABLES) {
@@ -330,7 +352,7 @@ export class RepoStore {
         const stats = await table.indexStats(index.name);
         const unindexed = stats?.numUnindexedRows ?? 0;
         if (unindexed > 2_000 || unindexed > 0.1 * (stats?.numIndexedRows ?? 0)) {
-          await table.optimize();
+          await optimizeKeeping(table, options.keep?.[name]);
           optimized.push(name);
         }
       } else if ((await table.countRows()) > 0) {
@@ -342,12 +364,12 @@ export class RepoStore {
 
   /**
    * Merges the tables' fragments, folds their deletions in and brings their search indexes up to
-   * date (LanceDB's \`optimize\`). Every update adds fragments and deletion files, and reading a
+   * date (LanceDB's `optimize`). Every update adds fragments and deletion files, and reading a
    * table costs more the more it has of them: after 100 one-commit pushes to django an update took
-   * about twice as long. No version is removed: a reader pinned to an earlier index keeps reading it.
+   * about twice as long. Versions are removed as `optimizeKeeping` says.
    */
-  async compact(names: readonly IndexTable[]): Promise<void> {
-    for (const name of names) await (await this.requireTable(name)).optimize({ cleanupOlderThan: new Date(0) });
+  async compact(names: readonly IndexTable[], keep?: KeptVersions, retentionMs = VERSION_RETENTION_MS): Promise<void> {
+    for (const name of names) await optimizeKeeping(await this.requireTable(name), keep?.[name], retentionMs);
   }
 
   /**

@@ -116,6 +116,33 @@ describe('record tables (issues, runs)', () => {
     store.close();
   });
 
+  test('compact removes old versions, but never the one readers may be pinned to, nor a newer one', async () => {
+    const store = await openTemp();
+    await store.resetIndexTables(4);
+    const versions: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      await store.add('chunks', [chunk(i, new Float32Array([1, 0, 0, 0]))]);
+      versions.push((await store.tableVersions()).chunks);
+      // Versions within a second of the kept one are kept too.
+      if (i === 0) await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+    const readAt = async (version: number) => {
+      const reader = await RepoStore.open(path.dirname(store.uri), 'acme/shop');
+      try {
+        await reader.pinTo({ tableVersions: { ...(await reader.tableVersions()), chunks: version } });
+        return (await reader.readRows<{ id: string }>('chunks', { columns: ['id'] })).length;
+      } finally {
+        reader.close();
+      }
+    };
+    // Everything older than now may go, except the version recorded second and the ones after it.
+    await store.compact(['chunks'], { chunks: versions[1] }, 0);
+    await expect(readAt(versions[0]!)).rejects.toThrow();
+    expect(await readAt(versions[1]!)).toBe(2);
+    expect(await readAt(versions[3]!)).toBe(4);
+    store.close();
+  });
+
   test('upsert replaces rows by key, survives reopening, and is untouched by index resets', async () => {
     const store = await openTemp();
     const run = (key: string, state: string) => ({ key, issue: 7, text_hash: 'h', commit: 'c', state, updated: Date.now() });
