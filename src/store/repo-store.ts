@@ -365,8 +365,8 @@ export class RepoStore {
   /**
    * Merges the tables' fragments, folds their deletions in and brings their search indexes up to
    * date (LanceDB's `optimize`). Every update adds fragments and deletion files, and reading a
-   * table costs more the more it has of them: after 100 one-commit pushes to django an update took
-   * about twice as long. Versions are removed as `optimizeKeeping` says.
+   * table costs more the more it has of them: after 100 one-commit pushes to django the next update
+   * took about 1.5 times as long. Versions are removed as `optimizeKeeping` says.
    */
   async compact(names: readonly IndexTable[], keep?: KeptVersions, retentionMs = VERSION_RETENTION_MS): Promise<void> {
     for (const name of names) await optimizeKeeping(await this.requireTable(name), keep?.[name], retentionMs);
