@@ -84,7 +84,7 @@ export interface IndexSummary {
   changedFiles: number;
   deletedFiles: number;
   skipped: Partial<Record<SkipReason, number>>;
-  limitHit?: { kind: string; limit: number; dropped: number };
+  limitHit?: WalkResult['limitHit'];
   rolledBack: string[];
   tokensSpent: number;
   warnings: string[];

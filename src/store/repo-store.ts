@@ -3,6 +3,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { log } from '../log.ts';
 import { rowsToArrow } from './arrow-rows.ts';
 import type { EmbeddingCache } from '../ai/cached-embedder.ts';
+import type { WalkResult } from '../index/types.ts';
 import {
   FTS_TABLES,
   INDEX_TABLES,
@@ -37,7 +38,7 @@ export interface IndexMeta {
    */
   compactedVersions?: Partial<Record<IndexTable, number>>;
   /** Set when the run's walk stopped at a limit (files were left out): the next run is a full one. */
-  limitHit?: { kind: string; limit: number; dropped: number };
+  limitHit?: WalkResult['limitHit'];
   stats: Record<string, unknown>;
 }
 
