@@ -29,6 +29,15 @@ describe('requireWithCodeCache', () => {
     expect(second.exports.base('c/d.js')).toBe('d.js');
   });
 
+  it('reads a file with non-ASCII text as UTF-8 (ASCII files are read as Latin-1, the same string)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'scout-code-cache-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'unicode.cjs');
+    await writeFile(file, "exports.greeting = 'héllo → wörld ✓';\n", 'utf8');
+    const loaded = requireWithCodeCache<{ greeting: string }>(file, { cacheDir: path.join(dir, 'cache') });
+    expect(loaded.exports.greeting).toBe('héllo → wörld ✓');
+  });
+
   it('a file that cannot be read is an error, as with require', () => {
     expect(() => requireWithCodeCache(path.join(os.tmpdir(), 'scout-no-such-module.cjs'), { cacheDir: path.join(os.tmpdir(), 'scout-no-such-cache') })).toThrow();
   });

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
@@ -31,6 +32,15 @@ function cacheDirIsOurs(dir: string): boolean {
   }
 }
 
+/**
+ * A source file's text. An ASCII file (the TypeScript compiler is one) is read as Latin-1, which
+ * gives the same string without UTF-8 decoding: 9 MB in about half the time.
+ */
+function readSource(filename: string): string {
+  const data = readFileSync(filename);
+  return isAscii(data) ? data.latin1Slice() : data.toString('utf8');
+}
+
 export function requireWithCodeCache<T>(filename: string, options: { cacheDir?: string } = {}): CachedModule<T> {
   const cacheDir = options.cacheDir ?? CACHE_DIR;
   try {
@@ -45,7 +55,7 @@ export function requireWithCodeCache<T>(filename: string, options: { cacheDir?: 
     } catch {
       cachedData = undefined;
     }
-    const script = new vm.Script(Module.wrap(readFileSync(filename, 'utf8')), { filename, cachedData });
+    const script = new vm.Script(Module.wrap(readSource(filename)), { filename, cachedData });
     const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
     const module = { exports: {} as unknown, filename, id: filename, loaded: false };
     wrapper.call(module.exports, module.exports, createRequire(filename), module, filename, path.dirname(filename));
