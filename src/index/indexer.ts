@@ -15,7 +15,7 @@ import { chunkFile, warmParsers } from './chunk/index.ts';
 import { MemoryUnitCache } from './chunk/unit-cache.ts';
 import { detectLanguage } from './language.ts';
 import { compareEdges, historyEdges, historyPathsChanged, mapHistory, readHistory, type EdgeCommit } from './history.ts';
-import { chunkId } from './ids.ts';
+import { chunkIds } from './ids.ts';
 import { appendTo } from './lists.ts';
 import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
 import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
@@ -24,7 +24,7 @@ import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, TokenPiece, WalkLim
 import { walkCommit } from './walk.ts';
 
 /** Bump when chunking or question derivation changes what rows hold: forces a full rebuild. */
-export const INDEXER_VERSION = 4;
+export const INDEXER_VERSION = 5;
 
 /** The file-level full-text column holds at most this much of a file's content. */
 const FILE_TOKEN_CHARS = 200_000;
@@ -266,10 +266,16 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const allChunks = parsed.flatMap((p) => p.chunked.chunks);
     progress({ phase: 'questions', done: 0, total: allChunks.length });
     const kept = meta ? await keptPromise : undefined;
+    const ids = chunkIds(allChunks);
     // Each chunk's text hash keys the reuse of its tokens, vector and questions.
     const textHashes = allChunks.map((chunk) => contentHash(chunk.text));
-    const questionResult = await buildQuestions(parsed, allChunks, options, { store, logger, kept: kept?.questions, textHashes });
+    // A chunk the index holds under the same id with the same content keeps its question rows as they are.
+    const keptQuestions = new Set(ids.filter((id, i) => kept?.chunkKeys.get(id) === questionKey({ ...allChunks[i]!, content_hash: textHashes[i]! })));
+    const questionResult = await buildQuestions(parsed, allChunks, ids, keptQuestions, options, { store, logger });
     warnings.push(...questionResult.warnings);
+    // The questions of the changed files' other chunks go (and their file-level ones), while vectors and edges are made.
+    const questionsCleared = kept ? clearQuestions(store, [...kept.chunkKeys.keys()].filter((id) => !keptQuestions.has(id)), removedPaths) : Promise.resolve();
+    questionsCleared.catch(() => undefined);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
     // 4. History (read meanwhile).
@@ -289,8 +295,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const historyCleared = !meta ? Promise.resolve() : appendHistory ? store.deleteIn('history', 'sha', history.dropped) : store.deleteWhere('history', 'true');
     historyCleared.catch(() => undefined);
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
-    const chunkRows = allChunks.map((chunk, i) => chunkRow(chunk, textHashes[i]!, kept?.chunks));
-    const questionRows = questionRowsOf(questionResult.questions, kept?.questions.tokens);
+    const chunkRows = allChunks.map((chunk, i) => chunkRow(chunk, ids[i]!, textHashes[i]!, kept?.chunks));
+    const questionRows = questionRowsOf(questionResult.questions);
     const toEmbed: EmbedItem[] = [
       ...fileRows.map((row, i) => ({ row, text: fileEmbedText(parsed[i].file, parsed[i].chunked) })),
       ...chunkRows.flatMap((row, i) => (row.vector.length > 0 ? [] : [{ row, text: chunkEmbedText(allChunks[i]) }])),
@@ -306,7 +312,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const written = Promise.all([
       store.add('files', fileRows),
       store.add('chunks', chunkRows),
-      store.add('questions', questionRows),
+      questionsCleared.then(() => store.add('questions', questionRows)),
       replaceSegments(store, storedSegments, segments.rows()),
       historyCleared.then(() => store.add('history', history.added)),
     ]);
@@ -441,15 +447,23 @@ async function whyRebuild(
   return undefined;
 }
 
+/**
+ * The questions of every chunk but those whose ids are in `kept` (their rows stay as the index
+ * holds them), and of every file in `parsed`.
+ */
 async function buildQuestions(
   parsed: ParsedFile[],
-  chunks: Chunk[],
+  allChunks: Chunk[],
+  ids: string[],
+  kept: Set<string>,
   options: IndexOptions,
-  context: { store: RepoStore; logger: Logger; kept?: KeptQuestions; textHashes: string[] },
+  context: { store: RepoStore; logger: Logger },
 ): Promise<{ questions: Question[]; tokensSpent: number; warnings: string[] }> {
   const warnings: string[] = [];
   let tokensSpent = 0;
-  let fromModel = new Map<string, string[]>();
+  let fromModel = new Map<Chunk, string[]>();
+  const chunks = allChunks.filter((_, i) => !kept.has(ids[i]!));
+  const idOf = new Map(allChunks.map((chunk, i) => [chunk, ids[i]!]));
   if (options.chat?.has('fast') && chunks.length > 0) {
     const result = await modelChunkQuestions(chunks, {
       model: options.chat,
@@ -462,15 +476,11 @@ async function buildQuestions(
     tokensSpent = result.tokensSpent;
     warnings.push(...result.warnings);
   }
-  // Offline questions are a function of the chunk alone: an unchanged chunk keeps the ones it had
-  // (only when no model wrote any, which the settings hash fixes for the whole index).
-  const keptOffline = options.chat?.has('fast') ? undefined : context.kept?.byChunk;
   const questions: Question[] = [];
-  for (const [i, chunk] of chunks.entries()) {
-    const id = chunkId(chunk);
-    const reused = keptOffline?.get(questionKey({ ...chunk, content_hash: context.textHashes[i]! }));
-    const offline = reused ? reused.map(({ text, source }) => ({ chunkId: id, path: chunk.path, text, source })) : offlineChunkQuestions(chunk);
-    const written = fromModel.get(id);
+  for (const chunk of chunks) {
+    const id = idOf.get(chunk)!;
+    const offline = offlineChunkQuestions(chunk, id);
+    const written = fromModel.get(chunk);
     if (written) {
       // The literal messages stay: an issue quoting an error must find the code that raises it.
       questions.push(...offline.filter((q) => q.source === 'message'));
@@ -530,23 +540,15 @@ function reuseKey(row: { path: string; name: string; signature: string; doc: str
   return `${row.path}\0${row.name}\0${row.signature}\0${row.doc}\0${row.content_hash}`;
 }
 
-/** What a chunk's offline questions are a function of. */
+/** What a chunk's offline questions are a function of (with its id). */
 function questionKey(row: { path: string; name: string; kind: string; signature: string; doc: string; content_hash: string }): string {
   return `${reuseKey(row)}\0${row.kind}`;
 }
 
-/** The questions of the changed files' chunks as the index held them. */
-interface KeptQuestions {
-  /** Each kept chunk's questions in order, by `questionKey`. */
-  byChunk: Map<string, Array<Pick<Question, 'text' | 'source'>>>;
-  /** Tokens of kept question texts (a function of the text alone). */
-  tokens: Map<string, string>;
-}
-
-function chunkRow(chunk: Chunk, contentHashOfText: string, kept?: KeptChunks): ChunkRow {
+function chunkRow(chunk: Chunk, id: string, contentHashOfText: string, kept?: KeptChunks): ChunkRow {
   const reused = kept?.get(reuseKey({ ...chunk, content_hash: contentHashOfText }));
   return {
-    id: chunkId(chunk),
+    id,
     path: chunk.path,
     language: chunk.language,
     name: chunk.name,
@@ -563,7 +565,7 @@ function chunkRow(chunk: Chunk, contentHashOfText: string, kept?: KeptChunks): C
 }
 
 /** Question ids count within their chunk or file, so they do not depend on which other files a run read. */
-function questionRowsOf(questions: Question[], keptTokens?: Map<string, string>): QuestionRow[] {
+function questionRowsOf(questions: Question[]): QuestionRow[] {
   const seen = new Map<string, number>();
   return questions.map((question) => {
     const owner = question.chunkId || question.path;
@@ -575,7 +577,7 @@ function questionRowsOf(questions: Question[], keptTokens?: Map<string, string>)
       path: question.path,
       text: question.text,
       source: question.source,
-      tokens: keptTokens?.get(question.text) ?? tokenString(question.text),
+      tokens: tokenString(question.text),
     };
   });
 }
@@ -627,7 +629,8 @@ interface Kept {
   /** Every history row, in table order. */
   history: EdgeRow[];
   chunks: KeptChunks;
-  questions: KeptQuestions;
+  /** `questionKey` of each of the changed files' chunks, by id. */
+  chunkKeys: Map<string, string>;
   /** The recorded lookups of every file, and a way to read the imports of those that resolve again. */
   imports: PreviousImports;
 }
@@ -635,14 +638,11 @@ interface Kept {
 type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array };
 
 async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Promise<KeptFile[]>): Promise<Kept> {
-  const [files, history, chunks, questions, lookups] = await Promise.all([
+  const [files, history, chunks, lookups] = await Promise.all([
     keptFiles,
     store.readColumns<EdgeRow>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
     store.readColumnsIn<KeptChunkRow>('chunks', 'path', changedPaths, {
       columns: ['id', 'path', 'name', 'kind', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
-    }),
-    store.readColumnsIn<Pick<QuestionRow, 'id' | 'chunk_id' | 'text' | 'source' | 'tokens'>>('questions', 'path', changedPaths, {
-      columns: ['id', 'chunk_id', 'text', 'source', 'tokens'],
     }),
     store.readColumns<LookupRow>('lookups', { columns: ['path', 'keys'] }),
   ]);
@@ -652,7 +652,7 @@ async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Pro
     files,
     history,
     chunks: byKey,
-    questions: keptQuestions(chunks, questions),
+    chunkKeys: new Map(chunks.map((row) => [row.id, questionKey(row)])),
     imports: {
       paths: files.map((file) => file.path),
       lookups: new Map(lookups.map((row) => [row.path, row.keys])),
@@ -662,22 +662,6 @@ async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Pro
       },
     },
   };
-}
-
-function keptQuestions(chunks: KeptChunkRow[], rows: Array<Pick<QuestionRow, 'id' | 'chunk_id' | 'text' | 'source' | 'tokens'>>): KeptQuestions {
-  const ofChunk = new Map<string, Array<{ n: number; text: string; source: Question['source'] }>>();
-  const tokens = new Map<string, string>();
-  for (const row of rows) {
-    tokens.set(row.text, row.tokens);
-    if (row.chunk_id) appendTo(ofChunk, row.chunk_id, { n: Number(row.id.slice(row.id.lastIndexOf('#q') + 2)), text: row.text, source: row.source as Question['source'] });
-  }
-  const byChunk: KeptQuestions['byChunk'] = new Map();
-  for (const chunk of chunks) {
-    // A chunk without questions had none to derive: an empty list is kept too.
-    const list = (ofChunk.get(chunk.id) ?? []).sort((a, b) => a.n - b.n);
-    byChunk.set(questionKey(chunk), list.map(({ text, source }) => ({ text, source })));
-  }
-  return { byChunk, tokens };
 }
 
 /**
@@ -704,9 +688,11 @@ function slideWindow(window: string[], keptRows: EdgeRow[], newRows: HistoryRow[
 }
 
 /**
- * Deletes what an incremental run replaces: the rows of changed, renamed and deleted files and
- * their import edges, once `ready` says the run has read what it reuses of them and goes on as an
- * update (false: nothing is deleted); and has the schemas ready for the writes that follow. (History edges go once the run knows which files' commits changed.)
+ * Deletes what an incremental run replaces: the file and chunk rows of changed, renamed and
+ * deleted files and their import edges, once `ready` says the run has read what it reuses of them
+ * and goes on as an update (false: nothing is deleted); and has the schemas ready for the writes
+ * that follow. (Questions go once the run knows which chunks changed (`clearQuestions`), history
+ * edges once it knows which files' commits changed.)
  */
 async function clearChanged(store: RepoStore, removedPaths: string[], ready: Promise<boolean>): Promise<void> {
   await Promise.all([
@@ -714,13 +700,21 @@ async function clearChanged(store: RepoStore, removedPaths: string[], ready: Pro
     ready.then(async (go) => {
       if (!go) return;
       await Promise.all([
-        store.deleteIn('questions', 'path', removedPaths),
         store.deleteIn('files', 'path', removedPaths),
         store.deleteIn('chunks', 'path', removedPaths),
         deleteImportEdges(store, removedPaths),
       ]);
     }),
   ]);
+}
+
+/**
+ * Deletes the questions of the chunks `staleChunks` names and the file-level questions of `paths`
+ * (changed, renamed and deleted files): the questions of their chunks that stay are kept.
+ */
+async function clearQuestions(store: RepoStore, staleChunks: string[], paths: string[]): Promise<void> {
+  await store.deleteIn('questions', 'chunk_id', staleChunks);
+  await store.deleteMatching('questions', paths, (list) => `chunk_id = '' AND path IN (${list})`);
 }
 
 /**

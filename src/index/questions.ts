@@ -3,7 +3,6 @@ import { contentHash } from '../ai/cached-embedder.ts';
 import { estimateTokens, extractJson, type ChatModel, type TokenBudget } from '../ai/llm.ts';
 import type { QuestionCache } from '../store/repo-store.ts';
 import type { Logger } from '../log.ts';
-import { chunkId } from './ids.ts';
 import type { Chunk } from './types.ts';
 
 /** A "question that leads here": something an issue might say that this code answers. */
@@ -67,9 +66,8 @@ export function raisedMessages(text: string): string[] {
   return [...messages];
 }
 
-/** Offline questions of a chunk, derived deterministically from its doc, names, signature and messages. */
-export function offlineChunkQuestions(chunk: Chunk): Question[] {
-  const id = chunkId(chunk);
+/** Offline questions of a chunk (whose id is `id`), derived deterministically from its doc, names, signature and messages. */
+export function offlineChunkQuestions(chunk: Chunk, id: string): Question[] {
   const out: Question[] = [];
   const add = (text: string, source: Question['source']) => {
     const clean = text.replace(/\s+/g, ' ').trim();
@@ -124,8 +122,8 @@ const SYSTEM_PROMPT =
   'Answer only JSON: {"items":[{"id":"<id>","questions":["…"]}]}';
 
 export interface ModelQuestionsResult {
-  /** chunk id → questions the model wrote (from the cache or a call). */
-  byChunk: Map<string, string[]>;
+  /** The questions the model wrote for a chunk (from the cache or a call). */
+  byChunk: Map<Chunk, string[]>;
   tokensSpent: number;
   fromCache: number;
   failures: number;
@@ -149,7 +147,7 @@ export async function modelChunkQuestions(
   candidates.forEach((chunk, i) => {
     const hit = cached.get(keys[i]);
     if (hit) {
-      result.byChunk.set(chunkId(chunk), hit);
+      result.byChunk.set(chunk, hit);
       result.fromCache += 1;
     } else pending.push({ chunk, key: keys[i] });
   });
@@ -183,7 +181,7 @@ export async function modelChunkQuestions(
         const entry = Number.isInteger(index) ? batch[index] : undefined;
         if (!entry) continue;
         const questions = item.questions.map((q) => q.replace(/\s+/g, ' ').trim()).filter(Boolean).slice(0, MAX_QUESTIONS);
-        result.byChunk.set(chunkId(entry.chunk), questions);
+        result.byChunk.set(entry.chunk, questions);
         fresh.push({ key: entry.key, questions });
       }
       await options.cache.put(fresh);

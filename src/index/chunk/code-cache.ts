@@ -38,7 +38,7 @@ function cacheDirIsOurs(dir: string): boolean {
  */
 function readSource(filename: string): string {
   const data = readFileSync(filename);
-  return isAscii(data) ? data.latin1Slice() : data.toString('utf8');
+  return isAscii(data) ? data.toString('latin1') : data.toString('utf8');
 }
 
 export function requireWithCodeCache<T>(filename: string, options: { cacheDir?: string } = {}): CachedModule<T> {
