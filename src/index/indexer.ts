@@ -9,7 +9,7 @@ import { log as rootLog, type Logger } from '../log.ts';
 import { errorMessage } from '../errors.ts';
 import { openGitRepo } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
-import { RepoStore, type IndexMeta, type KeptVersions } from '../store/repo-store.ts';
+import { RepoStore, sqlString, type IndexMeta, type KeptVersions } from '../store/repo-store.ts';
 import { INDEX_TABLES, SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type IndexTable, type LookupRow, type QuestionRow, type SegmentRow } from '../store/schema.ts';
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { MemoryUnitCache } from './chunk/unit-cache.ts';
@@ -269,13 +269,22 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const ids = chunkIds(allChunks);
     // Each chunk's text hash keys the reuse of its tokens, vector and questions.
     const textHashes = allChunks.map((chunk) => contentHash(chunk.text));
-    // A chunk the index holds under the same id with the same content keeps its question rows as they are.
-    const keptQuestions = new Set(ids.filter((id, i) => kept?.chunkKeys.get(id) === questionKey({ ...allChunks[i]!, content_hash: textHashes[i]! })));
+    // A chunk the index holds under the same id with the same content keeps its question rows as
+    // they are; at the same lines too, its chunk row.
+    const keptQuestions = new Set<string>();
+    const keptRows = new Set<string>();
+    allChunks.forEach((chunk, i) => {
+      const held = kept?.chunkRows.get(ids[i]!);
+      if (!held || held.key !== questionKey({ ...chunk, content_hash: textHashes[i]! })) return;
+      keptQuestions.add(ids[i]!);
+      if (held.startLine === chunk.startLine && held.endLine === chunk.endLine) keptRows.add(ids[i]!);
+    });
+    if (keptRows.size > KEEP_CHUNK_ROWS_MAX) keptRows.clear();
     const questionResult = await buildQuestions(parsed, allChunks, ids, keptQuestions, options, { store, logger });
     warnings.push(...questionResult.warnings);
-    // The questions of the changed files' other chunks go (and their file-level ones), while vectors and edges are made.
-    const questionsCleared = kept ? clearQuestions(store, [...kept.chunkKeys.keys()].filter((id) => !keptQuestions.has(id)), removedPaths) : Promise.resolve();
-    questionsCleared.catch(() => undefined);
+    // The changed files' other chunk rows and questions go (and the files' own questions), while vectors and edges are made.
+    const chunksCleared = kept ? clearChunks(store, { paths: removedPaths, held: [...kept.chunkRows.keys()], keptRows, keptQuestions }) : Promise.resolve();
+    chunksCleared.catch(() => undefined);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
     // 4. History (read meanwhile).
@@ -295,11 +304,12 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const historyCleared = !meta ? Promise.resolve() : appendHistory ? store.deleteIn('history', 'sha', history.dropped) : store.deleteWhere('history', 'true');
     historyCleared.catch(() => undefined);
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
-    const chunkRows = allChunks.map((chunk, i) => chunkRow(chunk, ids[i]!, textHashes[i]!, kept?.chunks));
+    const rewritten = allChunks.flatMap((chunk, i) => (keptRows.has(ids[i]!) ? [] : [{ chunk, row: chunkRow(chunk, ids[i]!, textHashes[i]!, kept?.chunks) }]));
+    const chunkRows = rewritten.map(({ row }) => row);
     const questionRows = questionRowsOf(questionResult.questions);
     const toEmbed: EmbedItem[] = [
       ...fileRows.map((row, i) => ({ row, text: fileEmbedText(parsed[i].file, parsed[i].chunked) })),
-      ...chunkRows.flatMap((row, i) => (row.vector.length > 0 ? [] : [{ row, text: chunkEmbedText(allChunks[i]) }])),
+      ...rewritten.flatMap(({ chunk, row }) => (row.vector.length > 0 ? [] : [{ row, text: chunkEmbedText(chunk) }])),
     ];
     progress({ phase: 'embed', done: 0, total: toEmbed.length });
     await embedAll(embedder, toEmbed, progress);
@@ -311,8 +321,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     await clearedPromise;
     const written = Promise.all([
       store.add('files', fileRows),
-      store.add('chunks', chunkRows),
-      questionsCleared.then(() => store.add('questions', questionRows)),
+      chunksCleared.then(() => store.add('chunks', chunkRows)),
+      chunksCleared.then(() => store.add('questions', questionRows)),
       replaceSegments(store, storedSegments, segments.rows()),
       historyCleared.then(() => store.add('history', history.added)),
     ]);
@@ -629,20 +639,20 @@ interface Kept {
   /** Every history row, in table order. */
   history: EdgeRow[];
   chunks: KeptChunks;
-  /** `questionKey` of each of the changed files' chunks, by id. */
-  chunkKeys: Map<string, string>;
+  /** Each of the changed files' chunk rows by id: its `questionKey` and lines. */
+  chunkRows: Map<string, { key: string; startLine: number; endLine: number }>;
   /** The recorded lookups of every file, and a way to read the imports of those that resolve again. */
   imports: PreviousImports;
 }
 
-type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array };
+type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'start_line' | 'end_line' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array };
 
 async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Promise<KeptFile[]>): Promise<Kept> {
   const [files, history, chunks, lookups] = await Promise.all([
     keptFiles,
     store.readColumns<EdgeRow>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
     store.readColumnsIn<KeptChunkRow>('chunks', 'path', changedPaths, {
-      columns: ['id', 'path', 'name', 'kind', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
+      columns: ['id', 'path', 'name', 'kind', 'start_line', 'end_line', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
     }),
     store.readColumns<LookupRow>('lookups', { columns: ['path', 'keys'] }),
   ]);
@@ -652,7 +662,7 @@ async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Pro
     files,
     history,
     chunks: byKey,
-    chunkKeys: new Map(chunks.map((row) => [row.id, questionKey(row)])),
+    chunkRows: new Map(chunks.map((row) => [row.id, { key: questionKey(row), startLine: row.start_line, endLine: row.end_line }])),
     imports: {
       paths: files.map((file) => file.path),
       lookups: new Map(lookups.map((row) => [row.path, row.keys])),
@@ -688,10 +698,10 @@ function slideWindow(window: string[], keptRows: EdgeRow[], newRows: HistoryRow[
 }
 
 /**
- * Deletes what an incremental run replaces: the file and chunk rows of changed, renamed and
- * deleted files and their import edges, once `ready` says the run has read what it reuses of them
- * and goes on as an update (false: nothing is deleted); and has the schemas ready for the writes
- * that follow. (Questions go once the run knows which chunks changed (`clearQuestions`), history
+ * Deletes what an incremental run replaces: the file rows of changed, renamed and deleted files
+ * and their import edges, once `ready` says the run has read what it reuses of them and goes on as
+ * an update (false: nothing is deleted); and has the schemas ready for the writes that follow.
+ * (Chunk rows and questions go once the run knows which chunks changed (`clearChunks`), history
  * edges once it knows which files' commits changed.)
  */
 async function clearChanged(store: RepoStore, removedPaths: string[], ready: Promise<boolean>): Promise<void> {
@@ -701,20 +711,30 @@ async function clearChanged(store: RepoStore, removedPaths: string[], ready: Pro
       if (!go) return;
       await Promise.all([
         store.deleteIn('files', 'path', removedPaths),
-        store.deleteIn('chunks', 'path', removedPaths),
         deleteImportEdges(store, removedPaths),
       ]);
     }),
   ]);
 }
 
+/** Above this many kept chunk rows an update rewrites them all: the predicate that spares them would get long. */
+const KEEP_CHUNK_ROWS_MAX = 5_000;
+
 /**
- * Deletes the questions of the chunks `staleChunks` names and the file-level questions of `paths`
- * (changed, renamed and deleted files): the questions of their chunks that stay are kept.
+ * Deletes the chunk rows of `paths` (changed, renamed and deleted files) but those in `keptRows`
+ * (at most KEEP_CHUNK_ROWS_MAX),
+ * the questions of the chunks the index `held` there but those in `keptQuestions`, and the
+ * files' own questions.
  */
-async function clearQuestions(store: RepoStore, staleChunks: string[], paths: string[]): Promise<void> {
-  await store.deleteIn('questions', 'chunk_id', staleChunks);
-  await store.deleteMatching('questions', paths, (list) => `chunk_id = '' AND path IN (${list})`);
+async function clearChunks(store: RepoStore, sets: { paths: string[]; held: string[]; keptRows: Set<string>; keptQuestions: Set<string> }): Promise<void> {
+  const spared = sets.keptRows.size > 0 ? ` AND id NOT IN (${[...sets.keptRows].map(sqlString).join(', ')})` : '';
+  await Promise.all([
+    store.deleteMatching('chunks', sets.paths, (list) => `path IN (${list})${spared}`),
+    (async () => {
+      await store.deleteIn('questions', 'chunk_id', sets.held.filter((id) => !sets.keptQuestions.has(id)));
+      await store.deleteMatching('questions', sets.paths, (list) => `chunk_id = '' AND path IN (${list})`);
+    })(),
+  ]);
 }
 
 /**

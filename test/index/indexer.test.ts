@@ -379,35 +379,41 @@ describe('indexRepository (offline)', () => {
     }
   });
 
-  test('an update rewrites the questions of changed chunks only: chunks moved by an edit above them keep theirs; rows equal a full index', async () => {
+  test('an update rewrites the rows of changed chunks only: moved chunks keep their questions, unmoved ones their chunk rows too; rows equal a full index', async () => {
     const functions = (n: number) => Array.from({ length: n }, (_, i) => `def step_${i}(value):\n    """Run step ${i} of the pipeline."""\n    if value is None:\n        raise ValueError("step ${i} needs a value")\n    return value + ${i}\n`).join('\n\n');
     const original = `"""The pipeline."""\n\n\n${functions(6)}`;
+    const logged = original.replace('"""The pipeline."""\n', '"""The pipeline."""\nimport logging\n').replace('return value + 2', 'return value * 2');
+    const again = (body: string) => `\n\ndef step_5(value):\n    """Run step 5 again, differently."""\n    return ${body}\n`;
     const pipeline = await makeRepo([
       { message: 'Pipeline', files: { 'pipeline.py': original, 'other.py': 'def other():\n    return 1\n' } },
       // A line above every function moves them all; only step_2 changes; a second `step_5` appears.
-      {
-        message: 'Log steps',
-        files: { 'pipeline.py': original.replace('"""The pipeline."""\n', '"""The pipeline."""\nimport logging\n').replace('return value + 2', 'return value * 2') + '\n\ndef step_5(value):\n    """Run step 5 again, differently."""\n    return value\n' },
-      },
-      // step_3 goes: its questions go with it.
+      { message: 'Log steps', files: { 'pipeline.py': logged + again('value') } },
+      // Only the last function changes: nothing above it moves.
+      { message: 'Step 5 again doubles', files: { 'pipeline.py': logged + again('value * 2') } },
+      // Back to the first version without step_3: everything moves, step_2 changes back, step_3 and the second step_5 go.
       { message: 'Drop step 3', files: { 'pipeline.py': original.replace(/def step_3[\s\S]*?return value \+ 3\n\n\n/, '') } },
     ]);
+    const expected: Array<{ questions: string[]; chunks?: string[] }> = [
+      { questions: ['step_2', 'step_5#2'] },
+      { questions: ['step_5#2'], chunks: ['step_5#2'] },
+      { questions: ['step_2'] },
+    ];
     try {
       const incrementalDir = await tempDir();
       const at = async (commit: number, dataDir: string): Promise<IndexOptions> => ({ ...(await options(dataDir)), repoPath: pipeline.dir, commit: pipeline.shas[commit] });
       await indexRepository(await at(0, incrementalDir));
-      for (const [commit, changedChunks] of [[1, ['step_2', 'step_5#2']], [2, ['step_2']]] as const) {
-        const added: Array<{ chunk_id: string }> = [];
+      for (const [i, { questions, chunks }] of expected.entries()) {
+        const commit = i + 1;
         const spy = vi.spyOn(RepoStore.prototype, 'add');
+        const written = (table: IndexTable) => spy.mock.calls.filter((call) => call[0] === table).flatMap((call) => call[1] as Row[]);
         try {
-          const summary = await indexRepository(await at(commit, incrementalDir));
-          expect(summary.incremental).toBe(true);
-          for (const call of spy.mock.calls) if (call[0] === 'questions') added.push(...(call[1] as Array<{ chunk_id: string }>));
+          expect((await indexRepository(await at(commit, incrementalDir))).incremental).toBe(true);
+          const owners = new Set(written('questions').map((row) => row.chunk_id));
+          expect([...owners].sort(), `questions, commit ${commit}`).toEqual(['', ...questions.map((name) => `pipeline.py#${name}`)].sort());
+          if (chunks) expect(written('chunks').map((row) => row.id), `chunks, commit ${commit}`).toEqual(chunks.map((name) => `pipeline.py#${name}`));
         } finally {
           spy.mockRestore();
         }
-        const owners = [...new Set(added.map((row) => row.chunk_id))].sort();
-        expect(owners, `commit ${commit}`).toEqual(['', ...changedChunks.map((name) => `pipeline.py#${name}`)].sort());
         const fullDir = await tempDir();
         await indexRepository(await at(commit, fullDir));
         await expectSameRows(incrementalDir, fullDir);
