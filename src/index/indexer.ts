@@ -7,7 +7,7 @@ import { HashingEmbedder } from '../ai/hashing-embedder.ts';
 import { TokenBudget, type ChatModel } from '../ai/llm.ts';
 import { log as rootLog, type Logger } from '../log.ts';
 import { errorMessage } from '../errors.ts';
-import { openGitRepo } from '../scm/git.ts';
+import { openGitRepo, type TreeEntry } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
 import { RepoStore, sqlString, type IndexMeta, type KeptVersions } from '../store/repo-store.ts';
 import { INDEX_TABLES, SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type IndexTable, type LookupRow, type QuestionRow, type SegmentRow } from '../store/schema.ts';
@@ -21,7 +21,7 @@ import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type Previ
 import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
 import { tokenString } from './tokenize.ts';
 import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, TokenPiece, WalkLimits, WalkResult, WalkedFile } from './types.ts';
-import { walkCommit } from './walk.ts';
+import { walkCommit, walkEntries } from './walk.ts';
 
 /** Bump when chunking or question derivation changes what rows hold: forces a full rebuild. */
 export const INDEXER_VERSION = 5;
@@ -202,12 +202,12 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     historyPromise.catch(() => undefined);
 
     // 1. Which files to (re)read.
-    let onlyPaths: Set<string> | undefined;
+    let changedEntries: TreeEntry[] | undefined;
     let removedPaths: string[] = [];
     if (meta && diffPromise) {
       const diff = await diffPromise;
       const changed = [...diff.added, ...diff.modified, ...diff.renamed.map((r) => r.to)];
-      onlyPaths = new Set(changed);
+      changedEntries = diff.entries;
       removedPaths = [...new Set([...changed, ...diff.deleted, ...diff.renamed.map((r) => r.from)])];
       warmParsers(changed.map(detectLanguage));
     }
@@ -221,7 +221,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       : Promise.resolve([]);
     segmentsPromise.catch(() => undefined);
     progress({ phase: 'walk', done: 0, total: 1 });
-    const changedWalk = walkCommit(repo, commit, options.limits, onlyPaths);
+    const changedWalk = changedEntries ? walkEntries(repo, commit, options.limits, changedEntries) : walkCommit(repo, commit, options.limits);
     // The changed files' rows (and their import edges) are deleted meanwhile too, once read and
     // once the walk shows the update stays within the limits, so the new rows can be written as
     // soon as they exist.

@@ -120,9 +120,6 @@ const GENERATED_HEADER = [
 
 const BINARY_SNIFF_BYTES = 8192;
 
-/** Above this many paths, the whole tree is listed and filtered (keeps git's command line short). */
-const LIST_BY_NAME_MAX_PATHS = 1000;
-
 function baseName(filePath: string): string {
   const slash = filePath.lastIndexOf('/');
   return slash >= 0 ? filePath.slice(slash + 1) : filePath;
@@ -241,23 +238,22 @@ function byPath(a: { path: string }, b: { path: string }): number {
 
 /**
  * The files of `commit` worth indexing, in path order, and every other file with the reason it was
- * skipped. With `onlyPaths`, only those paths are considered (paths not in the tree are ignored:
- * the caller knows them as deleted). Limits never truncate silently: files past a limit are
- * reported as skipped with reason `limit`, and `limitHit` says which limit and how many.
+ * skipped. Limits never truncate silently: files past a limit are reported as skipped with reason
+ * `limit`, and `limitHit` says which limit and how many.
  */
-export async function walkCommit(
-  repo: GitRepo,
-  commit: string,
-  limits: WalkLimits,
-  onlyPaths?: Set<string>,
-): Promise<WalkResult> {
-  const started = Date.now();
+export async function walkCommit(repo: GitRepo, commit: string, limits: WalkLimits): Promise<WalkResult> {
   const sha = await repo.resolveCommit(commit);
-  // A push's few paths are listed by name: listing the whole tree costs more than the rest of a small walk.
-  const byName = onlyPaths && onlyPaths.size <= LIST_BY_NAME_MAX_PATHS ? [...onlyPaths] : undefined;
-  const entries = (await repo.listTree(sha, byName))
-    .filter((entry) => entry.type !== 'tree' && (!onlyPaths || onlyPaths.has(entry.path)))
-    .sort(byPath);
+  return walkEntries(repo, sha, limits, await repo.listTree(sha));
+}
+
+/**
+ * `walkCommit` over the given entries of the commit `sha`'s tree only: those of the paths a push
+ * changed, from its diff (whose entries do not say a blob's size: a blob over the size limit is
+ * then skipped once read).
+ */
+export async function walkEntries(repo: GitRepo, sha: string, limits: WalkLimits, treeEntries: readonly TreeEntry[]): Promise<WalkResult> {
+  const started = Date.now();
+  const entries = treeEntries.filter((entry) => entry.type !== 'tree').sort(byPath);
 
   const skipped: SkippedFile[] = [];
   const candidates: TreeEntry[] = [];
@@ -279,6 +275,10 @@ export async function walkCommit(
       limitHit = { kind: 'maxFiles', limit: limits.maxFiles, dropped: 0 };
       next -= 1;
       break;
+    }
+    if (blob.size > limits.maxFileBytes) {
+      skipped.push({ path: entry.path, reason: 'too-large' });
+      continue;
     }
     const text = decode(blob.data);
     const reason = skipByContent(entry.path, blob.data, text);

@@ -18,7 +18,7 @@ export interface TreeEntry {
   mode: string;
   type: 'blob' | 'tree' | 'commit';
   sha: string;
-  /** Blob size in bytes; `null` for submodules (git prints `-`). */
+  /** Blob size in bytes; `null` for submodules (git prints `-`) and for entries from a diff (`NameStatusDiff.entries`), which does not say. */
   size: number | null;
   /** Path from the repository root, `/`-separated, exactly as stored (no quoting). */
   path: string;
@@ -35,6 +35,8 @@ export interface NameStatusDiff {
   modified: string[];
   deleted: string[];
   renamed: Array<{ from: string; to: string }>;
+  /** The later commit's tree entries of the added, modified, renamed and copied paths (`size` null: a diff does not say). */
+  entries: TreeEntry[];
 }
 
 export interface LogOptions {
@@ -68,7 +70,7 @@ export interface GitRepo {
   blobs(shas: readonly string[]): AsyncGenerator<Blob, void, undefined>;
   /** Callback form of `blobs`; `onBlob` is awaited before the next blob is handed over. */
   readBlobs(shas: readonly string[], onBlob: (blob: Blob) => void | Promise<void>): Promise<void>;
-  /** What changed between two commits (`git diff --name-status -z -M`). */
+  /** What changed between two commits (`git diff --raw -z -M`): paths, and the later commit's entries of those that exist there. */
   diffNameStatus(from: string, to: string): Promise<NameStatusDiff>;
   /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
@@ -320,8 +322,8 @@ class LocalGitRepo implements GitRepo {
 
   async diffNameStatus(from: string, to: string): Promise<NameStatusDiff> {
     const [a, b] = await Promise.all([this.commitId(from), this.commitId(to)]);
-    const diff = (renames: string) => this.raw(['diff', '--name-status', '-z', renames, '--no-color', '--no-ext-diff', a, b], `diff ${a} ${b}`);
-    return parseNameStatus((await withoutRenamesOnMissingBlobs(() => diff('-M'), () => diff('--no-renames'))).split('\0'));
+    const diff = (renames: string) => this.raw(['diff', '--raw', '--no-abbrev', '-z', renames, '--no-color', '--no-ext-diff', a, b], `diff ${a} ${b}`);
+    return parseRawDiff((await withoutRenamesOnMissingBlobs(() => diff('-M'), () => diff('--no-renames'))).split('\0'));
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
@@ -379,30 +381,33 @@ async function withoutRenamesOnMissingBlobs(withRenames: () => Promise<string>, 
   }
 }
 
-/** Parses `--name-status -z` tokens: `STATUS\0path\0` or, for renames and copies, `R100\0old\0new\0`. */
-export function parseNameStatus(tokens: string[]): NameStatusDiff {
-  const diff: NameStatusDiff = { added: [], modified: [], deleted: [], renamed: [] };
+const MODE_SUBMODULE = '160000';
+
+/**
+ * Parses `git diff --raw --no-abbrev -z` tokens: `:oldmode newmode oldsha newsha STATUS\0path\0`
+ * or, for renames and copies, `…R100\0old\0new\0`. Copies count as added, type changes (a file
+ * becoming a symlink) and the like as modified; the new side of every path that has one is an entry.
+ */
+export function parseRawDiff(tokens: string[]): NameStatusDiff {
+  const diff: NameStatusDiff = { added: [], modified: [], deleted: [], renamed: [], entries: [] };
   let i = 0;
   while (i < tokens.length) {
-    const status = (tokens[i] ?? '').replace(/^\n+/, '');
+    const header = (tokens[i] ?? '').replace(/^\n+/, '');
     i += 1;
-    if (status === '') continue;
+    if (header === '') continue;
+    const [, newMode, , newSha, status] = header.slice(1).split(' ');
+    if (!newMode || !newSha || !status) break;
     const kind = status[0];
-    if (kind === 'R' || kind === 'C') {
-      const from = tokens[i];
-      const to = tokens[i + 1];
-      i += 2;
-      if (from === undefined || to === undefined) break;
-      if (kind === 'R') diff.renamed.push({ from, to });
-      else diff.added.push(to);
-      continue;
-    }
-    const file = tokens[i];
-    i += 1;
-    if (file === undefined) break;
-    if (kind === 'A') diff.added.push(file);
-    else if (kind === 'D') diff.deleted.push(file);
-    else diff.modified.push(file); // M, T (type change), U, X: re-read the file
+    const paired = kind === 'R' || kind === 'C';
+    const from = tokens[i];
+    const to = paired ? tokens[i + 1] : from;
+    i += paired ? 2 : 1;
+    if (from === undefined || to === undefined) break;
+    if (kind === 'R') diff.renamed.push({ from, to });
+    else if (kind === 'A' || kind === 'C') diff.added.push(to);
+    else if (kind === 'D') diff.deleted.push(to);
+    else diff.modified.push(to); // M, T (type change), U, X: re-read the file
+    if (kind !== 'D') diff.entries.push({ mode: newMode, type: newMode === MODE_SUBMODULE ? 'commit' : 'blob', sha: newSha, size: null, path: to });
   }
   return diff;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectLanguage } from '../../src/index/language.ts';
 import type { SkipReason, WalkLimits, WalkResult } from '../../src/index/types.ts';
-import { DEFAULT_WALK_LIMITS, walkCommit } from '../../src/index/walk.ts';
+import { DEFAULT_WALK_LIMITS, walkCommit, walkEntries } from '../../src/index/walk.ts';
 import { openGitRepo, type GitRepo } from '../../src/scm/git.ts';
 import { cloneBare, makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
 
@@ -126,11 +126,15 @@ describe('walkCommit', () => {
     }
   });
 
-  it('restricts the walk to onlyPaths, ignoring paths not in the tree', async () => {
-    const only = new Set(['src/app.ts', '.env', 'src/old-only.ts', 'not/there.ts']);
-    const result = await walkCommit(repo, 'HEAD', limits, only);
-    expect(result.files.map((file) => file.path)).toEqual(['src/app.ts']);
-    expect(result.skipped).toEqual([{ path: '.env', reason: 'secret' }]);
+  it('walks the entries of a diff (no sizes) as a full walk judges those paths: symlinks, secrets, sizes once read', async () => {
+    const diff = await repo.diffNameStatus(fixture.shas[0]!, fixture.shas[1]!);
+    expect(diff.deleted).toEqual(['src/old-only.ts']);
+    expect(diff.entries.every((entry) => entry.size === null)).toBe(true);
+    const changed = await walkEntries(repo, fixture.shas[1]!, limits, diff.entries);
+    const full = reasons(await walkCommit(repo, fixture.shas[1]!, limits));
+    // Every path of the second commit is new or changed, and is judged alike: big/huge.txt is too large once read.
+    expect(reasons(changed)).toEqual(full);
+    expect(reasons(changed)).toMatchObject({ 'big/huge.txt': 'too-large', 'src/alias.ts': 'symlink', '.env': 'secret', 'src/with-bom.py': 'keep' });
   });
 
   it('reports maxFiles instead of truncating silently', async () => {

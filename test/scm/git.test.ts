@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RepositoryError } from '../../src/errors.ts';
-import { openGitRepo, parseNameStatus, type Blob, type GitRepo } from '../../src/scm/git.ts';
+import { openGitRepo, parseRawDiff, type Blob, type GitRepo } from '../../src/scm/git.ts';
 import { cloneBare, git, makeRepo, type FixtureCommit, type FixtureRepo } from '../helpers/git-fixture.ts';
 
 const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0xff, 0xfe, 0x0a, 0x00]);
@@ -224,24 +224,38 @@ describe('GitRepo', () => {
   it('diffs two commits: added, modified, deleted, renamed', async () => {
     const [first, second] = fixture.shas as [string, string];
     const diff = await repo.diffNameStatus(first, second);
-    expect(diff).toEqual({
+    const { entries, ...paths } = diff;
+    expect(paths).toEqual({
       added: ['added.ts'],
       modified: ['src/main.ts'],
       deleted: ['drop.txt'],
       renamed: [{ from: 'old.ts', to: 'lib/new.ts' }],
     });
+    // The later commit's entries of the paths it has, as ls-tree lists them but for the size.
+    const tree = (await repo.listTree(second)).filter((entry) => ['added.ts', 'src/main.ts', 'lib/new.ts'].includes(entry.path));
+    expect(entries.sort((a, b) => a.path.localeCompare(b.path))).toEqual(tree.map((entry) => ({ ...entry, size: null })).sort((a, b) => a.path.localeCompare(b.path)));
     const back = await repo.diffNameStatus(second, first);
     expect(back.renamed).toEqual([{ from: 'lib/new.ts', to: 'old.ts' }]);
     expect(back.added).toEqual(['drop.txt']);
     expect(back.deleted).toEqual(['added.ts']);
   });
 
-  it('parses copies as added and type changes as modified', () => {
-    expect(parseNameStatus(['C075', 'a.ts', 'b.ts', 'T', 'link', 'M', 'x y.ts', ''])).toEqual({
-      added: ['b.ts'],
+  it('parses copies as added and type changes as modified, with the new side of each as an entry', () => {
+    const a = 'a'.repeat(40);
+    const b = 'b'.repeat(40);
+    const zero = '0'.repeat(40);
+    const tokens = [`:100644 100644 ${a} ${b} C075`, 'a.ts', 'b.ts', `:100644 120000 ${a} ${b} T`, 'link', `:100644 100644 ${a} ${b} M`, 'x y.ts', `:100644 000000 ${a} ${zero} D`, 'gone.ts', `:000000 160000 ${zero} ${b} A`, 'sub', ''];
+    expect(parseRawDiff(tokens)).toEqual({
+      added: ['b.ts', 'sub'],
       modified: ['link', 'x y.ts'],
-      deleted: [],
+      deleted: ['gone.ts'],
       renamed: [],
+      entries: [
+        { mode: '100644', type: 'blob', sha: b, size: null, path: 'b.ts' },
+        { mode: '120000', type: 'blob', sha: b, size: null, path: 'link' },
+        { mode: '100644', type: 'blob', sha: b, size: null, path: 'x y.ts' },
+        { mode: '160000', type: 'commit', sha: b, size: null, path: 'sub' },
+      ],
     });
   });
 
