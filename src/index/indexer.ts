@@ -7,7 +7,7 @@ import { HashingEmbedder } from '../ai/hashing-embedder.ts';
 import { TokenBudget, type ChatModel } from '../ai/llm.ts';
 import { log as rootLog, type Logger } from '../log.ts';
 import { errorMessage } from '../errors.ts';
-import { openGitRepo, type TreeEntry } from '../scm/git.ts';
+import { openGitRepoAt, type TreeEntry } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
 import { RepoStore, sqlString, type IndexMeta, type KeptVersions } from '../store/repo-store.ts';
 import { INDEX_TABLES, SCHEMA_VERSION, type ChunkRow, type FileRow, type HistoryRow, type IndexTable, type LookupRow, type QuestionRow, type SegmentRow } from '../store/schema.ts';
@@ -117,8 +117,7 @@ interface ParsedFile {
  */
 export async function indexRepository(options: IndexOptions): Promise<IndexSummary> {
   const started = performance.now();
-  const repo = await openGitRepo(options.repoPath);
-  const commit = await repo.resolveCommit(options.commit ?? 'HEAD');
+  const { repo, commit } = await openGitRepoAt(options.repoPath, options.commit ?? 'HEAD');
   const repoId = options.repoId ?? (await localRepoId(repo.gitDir));
   const logger = (options.logger ?? rootLog).child({ repo: repoId, commit: commit.slice(0, 12) });
   const timings: Partial<Record<IndexPhase, number>> = {};

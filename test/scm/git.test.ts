@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RepositoryError } from '../../src/errors.ts';
-import { openGitRepo, parseRawDiff, type Blob, type GitRepo } from '../../src/scm/git.ts';
+import { openGitRepo, openGitRepoAt, parseRawDiff, type Blob, type GitRepo } from '../../src/scm/git.ts';
 import { cloneBare, git, makeRepo, type FixtureCommit, type FixtureRepo } from '../helpers/git-fixture.ts';
 
 const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0xff, 0xfe, 0x0a, 0x00]);
@@ -85,6 +85,26 @@ describe('openGitRepo', () => {
     await expect(openGitRepo(empty)).rejects.toThrow(RepositoryError);
     await expect(openGitRepo(empty)).rejects.toThrow(/not a git repository.*clone/i);
     await expect(openGitRepo(path.join(empty, 'missing'))).rejects.toThrow(/does not exist.*git clone/);
+  });
+
+  it('opens a repository and resolves a revision at once, with the errors of each', async () => {
+    for (const dir of [fixture.dir, path.join(fixture.dir, 'src'), bare.dir]) {
+      const { repo, commit } = await openGitRepoAt(dir, 'HEAD');
+      expect(commit).toBe(fixture.shas[0]);
+      expect(repo.gitDir).toBe((await openGitRepo(dir)).gitDir);
+    }
+    expect((await openGitRepoAt(fixture.dir, fixture.shas[0]!.slice(0, 10))).commit).toBe(fixture.shas[0]);
+    await expect(openGitRepoAt(fixture.dir, 'no-such-branch')).rejects.toThrow(/Unknown commit "no-such-branch"/);
+    await expect(openGitRepoAt(fixture.dir, '--output=/tmp/x')).rejects.toThrow(RepositoryError);
+    await expect(openGitRepoAt(fixture.dir, 'a\nb')).rejects.toThrow(/is not a revision/);
+    await expect(openGitRepoAt(empty, 'HEAD')).rejects.toThrow(/not a git repository.*clone/i);
+    const noCommits = await mkdtemp(path.join(os.tmpdir(), 'scout-no-commits-'));
+    try {
+      await git(noCommits, ['init', '-q']);
+      await expect(openGitRepoAt(noCommits, 'HEAD')).rejects.toThrow(/no commits yet/);
+    } finally {
+      await rm(noCommits, { recursive: true, force: true });
+    }
   });
 });
 
