@@ -47,6 +47,11 @@ const VECTOR_INDEX_MIN_ROWS = 100_000;
 const VECTOR_TABLES = ['files', 'chunks'] as const satisfies readonly IndexTable[];
 /** Values per `IN (…)` list, so predicates stay small. */
 const IN_BATCH = 300;
+/**
+ * Reads come back in as few batches as the data allows (one per fragment) rather than 1,024 rows
+ * each: every batch is a round trip through this thread, which an index run keeps busy.
+ */
+const WHOLE_BATCHES = { maxBatchLength: 1 << 20 };
 
 /**
  * Tables are written in Lance file format 2.0. LanceDB 0.31's default ("stable", 2.1) reads a string
@@ -281,7 +286,7 @@ export class RepoStore {
     if (!table) return [];
     let query = table.query();
     if (options.where) query = query.where(options.where);
-    return columnsToRows<Row>(await query.select(options.columns).toArrow(), options.columns);
+    return columnsToRows<Row>(await query.select(options.columns).toArrow(WHOLE_BATCHES), options.columns);
   }
 
   /**
@@ -293,7 +298,7 @@ export class RepoStore {
     if (!table || values.length === 0) return [];
     const rows: Row[] = [];
     for (const list of inLists(values)) {
-      const result = await table.query().where(`${column} IN (${list})`).select(options.columns).toArrow();
+      const result = await table.query().where(`${column} IN (${list})`).select(options.columns).toArrow(WHOLE_BATCHES);
       rows.push(...columnsToRows<Row>(result, options.columns));
     }
     return rows;
