@@ -273,16 +273,17 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const keptQuestions = new Set<string>();
     const keptRows = new Set<string>();
     allChunks.forEach((chunk, i) => {
-      const held = kept?.chunkRows.get(ids[i]!);
+      const held = kept?.heldChunks.get(ids[i]!);
       if (!held || held.key !== questionKey({ ...chunk, content_hash: textHashes[i]! })) return;
       keptQuestions.add(ids[i]!);
       if (held.startLine === chunk.startLine && held.endLine === chunk.endLine) keptRows.add(ids[i]!);
     });
     if (keptRows.size > KEEP_CHUNK_ROWS_MAX) keptRows.clear();
-    const questionResult = await buildQuestions(parsed, allChunks, ids, keptQuestions, options, { store, logger });
+    const asked = allChunks.flatMap((chunk, i) => (keptQuestions.has(ids[i]!) ? [] : [{ chunk, id: ids[i]! }]));
+    const questionResult = await buildQuestions(parsed, asked, options, { store, logger });
     warnings.push(...questionResult.warnings);
     // The changed files' other chunk rows and questions go (and the files' own questions), while vectors and edges are made.
-    const chunksCleared = kept ? clearChunks(store, { paths: removedPaths, held: [...kept.chunkRows.keys()], keptRows, keptQuestions }) : Promise.resolve();
+    const chunksCleared = kept ? clearChunks(store, { paths: removedPaths, held: [...kept.heldChunks.keys()], keptRows, keptQuestions }) : Promise.resolve();
     chunksCleared.catch(() => undefined);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
@@ -457,22 +458,19 @@ async function whyRebuild(
 }
 
 /**
- * The questions of every chunk but those whose ids are in `kept` (their rows stay as the index
+ * The questions of the chunks `asked` (those of the changed files' other chunks stay as the index
  * holds them), and of every file in `parsed`.
  */
 async function buildQuestions(
   parsed: ParsedFile[],
-  allChunks: Chunk[],
-  ids: string[],
-  kept: Set<string>,
+  asked: Array<{ chunk: Chunk; id: string }>,
   options: IndexOptions,
   context: { store: RepoStore; logger: Logger },
 ): Promise<{ questions: Question[]; tokensSpent: number; warnings: string[] }> {
   const warnings: string[] = [];
   let tokensSpent = 0;
   let fromModel = new Map<Chunk, string[]>();
-  const chunks = allChunks.filter((_, i) => !kept.has(ids[i]!));
-  const idOf = new Map(allChunks.map((chunk, i) => [chunk, ids[i]!]));
+  const chunks = asked.map(({ chunk }) => chunk);
   if (options.chat?.has('fast') && chunks.length > 0) {
     const result = await modelChunkQuestions(chunks, {
       model: options.chat,
@@ -486,8 +484,7 @@ async function buildQuestions(
     warnings.push(...result.warnings);
   }
   const questions: Question[] = [];
-  for (const chunk of chunks) {
-    const id = idOf.get(chunk)!;
+  for (const { chunk, id } of asked) {
     const offline = offlineChunkQuestions(chunk, id);
     const written = fromModel.get(chunk);
     if (written) {
@@ -639,7 +636,7 @@ interface Kept {
   history: EdgeRow[];
   chunks: KeptChunks;
   /** Each of the changed files' chunk rows by id: its `questionKey` and lines. */
-  chunkRows: Map<string, { key: string; startLine: number; endLine: number }>;
+  heldChunks: Map<string, { key: string; startLine: number; endLine: number }>;
   /** The recorded lookups of every file, and a way to read the imports of those that resolve again. */
   imports: PreviousImports;
 }
@@ -661,7 +658,7 @@ async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Pro
     files,
     history,
     chunks: byKey,
-    chunkRows: new Map(chunks.map((row) => [row.id, { key: questionKey(row), startLine: row.start_line, endLine: row.end_line }])),
+    heldChunks: new Map(chunks.map((row) => [row.id, { key: questionKey(row), startLine: row.start_line, endLine: row.end_line }])),
     imports: {
       paths: files.map((file) => file.path),
       lookups: new Map(lookups.map((row) => [row.path, row.keys])),
