@@ -1,14 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { env, type Env } from './config/env.ts';
 import { modelsFromEnv } from './ai/models.ts';
-import { BenchError, runBench } from './bench/bench.ts';
-import { formatBenchReport } from './bench/format-report.ts';
-import { formatIndexBenchReport, runIndexBench } from './bench/index-bench.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { ConfigError, errorMessage, ScoutError } from './errors.ts';
-import { loadDataset } from './eval/dataset.ts';
-import { findRepoDir, formatReport, relocateEval, runEval, type EvalReport } from './eval/runner.ts';
-import { indexRepository, type IndexSummary } from './index/indexer.ts';
+import type { EvalReport } from './eval/runner.ts';
+import type { IndexSummary } from './index/indexer.ts';
 import { log } from './log.ts';
 import { indexProgressBar } from './cli/progress.ts';
 import { registerDemoCommand } from './cli/demo-command.ts';
@@ -69,6 +65,8 @@ export function buildProgram(): Command {
     .action(async (repoPath: string, flags: { commit: string; dataDir?: string; repo?: string; full?: boolean; offline?: boolean; history?: number; json?: boolean }) => {
       const config = env();
       const { dataDir, lancedbUri } = storageFor(flags.dataDir, config);
+      // Each command loads what it needs when it runs, so no command pays for the others' modules at start.
+      const { indexRepository } = await import('./index/indexer.ts');
       const bar = indexProgressBar(!flags.json && process.stderr.isTTY);
       try {
         const summary = await indexRepository({
@@ -104,6 +102,7 @@ export function buildProgram(): Command {
     .option('--keep <dir>', 'keep the repository and index in this new or empty folder')
     .action(async (flags: { files: number; issues: number; commits: number; seed: number; out?: string; keep?: string }) => {
       const config = env();
+      const [{ BenchError, runBench }, { formatBenchReport }] = await Promise.all([import('./bench/bench.ts'), import('./bench/format-report.ts')]);
       const report = await runBench({
         files: flags.files,
         issues: flags.issues,
@@ -135,6 +134,7 @@ export function buildProgram(): Command {
     .option('--warm', "also time a full index and the updates in this one process, as the app's long-lived index worker runs them")
     .option('--out <file>', 'write the JSON report here')
     .action(async (repoPath: string, flags: { base: string; head: string; runs: number; verify: boolean; warm?: boolean; out?: string }) => {
+      const [{ BenchError }, { formatIndexBenchReport, runIndexBench }] = await Promise.all([import('./bench/bench.ts'), import('./bench/index-bench.ts')]);
       const report = await runIndexBench({
         repo: repoPath,
         base: flags.base,
@@ -166,6 +166,7 @@ export function buildProgram(): Command {
     .option('--signals', "keep each signal's ranking per row in the JSON report (for tuning)")
     .option('--relocate <report.json>', "re-run locate alone on an earlier report's rows, each against the index version it used (same --data-dir; for tuning)")
     .action(async (flags: { dataset?: string; from?: string; relocate?: string; repos?: string; repo?: string[]; limit?: number; instances?: string; dataDir: string; out?: string; model?: boolean; signals?: boolean }) => {
+      const [{ loadDataset }, { findRepoDir, formatReport, relocateEval, runEval }] = await Promise.all([import('./eval/dataset.ts'), import('./eval/runner.ts')]);
       if (flags.from) {
         console.log(formatReport(await readReport(flags.from, '--from')));
         return;

@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+import type { OpenAI } from 'openai';
+import { lazyOpenAI } from './openai-client.ts';
 import type { Env } from '../config/env.ts';
 import { ModelError } from '../errors.ts';
 
@@ -50,10 +51,10 @@ export class TokenBudget {
 
 /** Any OpenAI-compatible chat endpoint (OpenAI, Azure, Ollama, vLLM). */
 export class OpenAIChatModel implements ChatModel {
-  private readonly client: OpenAI;
+  private readonly client: () => Promise<OpenAI>;
 
   constructor(private readonly config: NonNullable<Env['model']>) {
-    this.client = new OpenAI({
+    this.client = lazyOpenAI({
       apiKey: config.apiKey,
       baseURL: config.baseUrl,
       timeout: config.timeoutMs,
@@ -77,7 +78,7 @@ export class OpenAIChatModel implements ChatModel {
     if (!model) throw new ModelError(`No ${request.tier} model configured: set SCOUT_${request.tier.toUpperCase()}_MODEL.`);
     let response: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      response = await this.client.chat.completions.create({
+      response = await (await this.client()).chat.completions.create({
         model,
         max_tokens: request.maxTokens,
         temperature: 0,

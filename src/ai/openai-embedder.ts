@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+import type { OpenAI } from 'openai';
+import { lazyOpenAI } from './openai-client.ts';
 import type { Env } from '../config/env.ts';
 import { ModelError } from '../errors.ts';
 import type { Embedder } from './embedder.ts';
@@ -11,13 +12,13 @@ const MAX_INPUT_CHARS = 8000;
 /** `SCOUT_EMBEDDING_MODEL` at `OPENAI_BASE_URL`, batched; the SDK retries 429/5xx with backoff. */
 export class OpenAIEmbedder implements Embedder {
   readonly id: string;
-  private readonly client: OpenAI;
+  private readonly client: () => Promise<OpenAI>;
   private knownDimension: number | undefined;
 
   constructor(config: NonNullable<Env['model']> & { embeddingModel: string }) {
     this.id = `openai-${config.embeddingModel}`;
     this.model = config.embeddingModel;
-    this.client = new OpenAI({ apiKey: config.apiKey, baseURL: config.baseUrl, timeout: config.timeoutMs, maxRetries: 3 });
+    this.client = lazyOpenAI({ apiKey: config.apiKey, baseURL: config.baseUrl, timeout: config.timeoutMs, maxRetries: 3 });
   }
 
   private readonly model: string;
@@ -39,7 +40,7 @@ export class OpenAIEmbedder implements Embedder {
   private async embedBatch(batch: string[]): Promise<Float32Array[]> {
     let response: OpenAI.Embeddings.CreateEmbeddingResponse;
     try {
-      response = await this.client.embeddings.create({ model: this.model, input: batch, encoding_format: 'float' });
+      response = await (await this.client()).embeddings.create({ model: this.model, input: batch, encoding_format: 'float' });
     } catch (error) {
       throw new ModelError(`Embedding model ${this.model} failed: ${(error as Error).message}`, { cause: error });
     }

@@ -4,9 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { HashingEmbedder } from '../ai/hashing-embedder.ts';
 import { env } from '../config/env.ts';
-import { createSampleRepo } from '../demo/sample-repo.ts';
-import { renderComment } from '../triage/comment.ts';
-import { triage } from '../triage/triage.ts';
 import { describeIndex, quietLogs, stageProgress } from './triage-command.ts';
 
 /**
@@ -17,6 +14,12 @@ export async function runDemo(options: { keep?: string; write?: (text: string) =
   const write = options.write ?? ((text: string) => process.stderr.write(text));
   const work = options.keep ?? (await mkdtemp(path.join(os.tmpdir(), 'scout-demo-')));
   const started = performance.now();
+  // Loaded here, so other commands do not pay for the triage pipeline's modules at start.
+  const [{ createSampleRepo }, { triage }, { renderComment }] = await Promise.all([
+    import('../demo/sample-repo.ts'),
+    import('../triage/triage.ts'),
+    import('../triage/comment.ts'),
+  ]);
   try {
     const sample = await createSampleRepo(path.join(work, 'repo'));
     write(`Sample repository: ${sample.repoPath} (head ${sample.head.slice(0, 7)})\nSample issue: "${sample.issue.title}"\n`);

@@ -4,13 +4,9 @@ import { modelsFromEnv } from '../ai/models.ts';
 import { env } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 import type { IndexSummary } from '../index/indexer.ts';
-import { renderComment } from '../triage/comment.ts';
-import { loadIssuesFile } from '../triage/issues-file.ts';
 import type { TriageState } from '../triage/state.ts';
-import { triage } from '../triage/triage.ts';
 import { log } from '../log.ts';
 import { indexProgressBar } from './progress.ts';
-import { htmlUrl } from '../scm/github-clone.ts';
 import { storageFor } from './storage.ts';
 
 export interface IssueText {
@@ -116,6 +112,13 @@ export function registerTriageCommand(program: Command): void {
         if (!flags.issueFile && !flags.title) throw new ConfigError('Say which issue: --issue-file F, or --title T [--body B].');
         if (flags.number !== undefined && (!Number.isInteger(flags.number) || flags.number <= 0)) throw new ConfigError('--number must be a positive whole number.');
         quietLogs();
+        // Loaded here, so other commands do not pay for the triage pipeline's modules at start.
+        const [{ triage }, { renderComment }, { loadIssuesFile }, { htmlUrl }] = await Promise.all([
+          import('../triage/triage.ts'),
+          import('../triage/comment.ts'),
+          import('../triage/issues-file.ts'),
+          import('../scm/github-clone.ts'),
+        ]);
         const issue = flags.issueFile ? await readIssueFile(flags.issueFile) : { title: flags.title!.trim(), body: flags.body };
         const config = env();
         const { dataDir, lancedbUri } = storageFor(flags.dataDir, config);

@@ -1,12 +1,5 @@
-import { createRequire } from 'node:module';
 import type * as Arrow from 'apache-arrow';
-
-/**
- * LanceDB loads apache-arrow with `require`, we import it as ESM: two instances of one package,
- * and LanceDB only takes a table as is when it is an instance of *its* classes (otherwise it
- * rebuilds it, and rejects the result). So tables handed to it are built with its instance.
- */
-const arrow = createRequire(import.meta.url)('apache-arrow') as typeof Arrow;
+import { arrow } from './arrow.ts';
 
 /**
  * Rows as one Arrow table of `schema` (a table's own schema, as LanceDB reports it), built

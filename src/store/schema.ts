@@ -1,4 +1,7 @@
-import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
+import type { Schema } from 'apache-arrow';
+import { arrow } from './arrow.ts';
+
+const { Field, FixedSizeList, Float32, Float64, Int32, Schema: ArrowSchema, Utf8 } = arrow;
 
 /** Bump when a table's columns or their meaning change: the next index run rebuilds from scratch. */
 export const SCHEMA_VERSION = 4;
@@ -182,49 +185,49 @@ const vector = (dimension: number) =>
 export function tableSchema(name: TableName, dimension: number): Schema {
   switch (name) {
     case 'files':
-      return new Schema([
+      return new ArrowSchema([
         text('path'), text('language'), text('blob_sha'), int('size'), text('doc'), text('symbols'), text('imports'),
         text('tokens'), vector(dimension),
       ]);
     case 'chunks':
-      return new Schema([
+      return new ArrowSchema([
         text('id'), text('path'), text('language'), text('name'), text('kind'), int('start_line'), int('end_line'),
         text('signature'), text('doc'), text('text'), text('content_hash'), text('tokens'), vector(dimension),
       ]);
     case 'questions':
       // Questions and history are searched by words only: vectors there would cost a third of an
       // index run (and, with a paid embedder, real money) for no signal locate uses.
-      return new Schema([text('id'), text('chunk_id'), text('path'), text('text'), text('source'), text('tokens')]);
+      return new ArrowSchema([text('id'), text('chunk_id'), text('path'), text('text'), text('source'), text('tokens')]);
     case 'history':
-      return new Schema([
+      return new ArrowSchema([
         text('sha'), text('author'), text('email'), new Field('date', new Float64(), false), text('message'), text('files'),
         text('prs'), text('issues'), text('renames'), text('tokens'),
       ]);
     case 'edges':
-      return new Schema([text('kind'), text('src'), text('dst'), new Field('weight', new Float64(), false)]);
+      return new ArrowSchema([text('kind'), text('src'), text('dst'), new Field('weight', new Float64(), false)]);
     case 'lookups':
-      return new Schema([text('path'), text('keys')]);
+      return new ArrowSchema([text('path'), text('keys')]);
     case 'segments':
-      return new Schema([text('path'), text('key'), text('value')]);
+      return new ArrowSchema([text('path'), text('key'), text('value')]);
     case 'meta':
-      return new Schema([text('key'), text('value')]);
+      return new ArrowSchema([text('key'), text('value')]);
     case 'embed_cache':
-      return new Schema([text('key'), vector(dimension)]);
+      return new ArrowSchema([text('key'), vector(dimension)]);
     case 'question_cache':
-      return new Schema([text('key'), text('value')]);
+      return new ArrowSchema([text('key'), text('value')]);
     case 'issues':
-      return new Schema([
+      return new ArrowSchema([
         text('key'), int('number'), text('kind'), text('title'), text('body'), text('state'), text('labels'), text('author'),
         new Field('created_at', new Float64(), false), new Field('closed_at', new Float64(), false), text('links'), text('files'),
         text('url'), text('tokens'),
       ]);
     case 'comments':
-      return new Schema([
+      return new ArrowSchema([
         text('key'), int('issue'), new Field('comment_id', new Float64(), false), text('url'), new Field('posted_at', new Float64(), false),
         new Field('latency_ms', new Float64(), false), int('up'), int('down'),
       ]);
     case 'runs':
-      return new Schema([
+      return new ArrowSchema([
         text('key'), int('issue'), text('text_hash'), text('commit'), text('state'), new Field('updated', new Float64(), false),
       ]);
   }
