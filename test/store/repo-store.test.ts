@@ -157,3 +157,17 @@ describe('record tables (issues, runs)', () => {
     expect(await store.readRecords('issues')).toEqual([]);
   });
 });
+
+describe('Arrow values', () => {
+  test('schemas and tables are made with the apache-arrow instance LanceDB requires, so it takes them as they are', async () => {
+    const { createRequire } = await import('node:module');
+    const lancedbArrow = createRequire(createRequire(import.meta.url).resolve('@lancedb/lancedb'))('apache-arrow') as typeof import('apache-arrow');
+    const { tableSchema } = await import('../../src/store/schema.ts');
+    const { rowsToArrow } = await import('../../src/store/arrow-rows.ts');
+    const schema = tableSchema('edges', 8);
+    expect(schema).toBeInstanceOf(lancedbArrow.Schema);
+    const table = rowsToArrow(schema, [{ kind: 'import', src: 'a.py', dst: 'b.py', weight: 1 }]);
+    expect(table).toBeInstanceOf(lancedbArrow.Table);
+    expect(table.getChild('dst')?.get(0)).toBe('b.py');
+  });
+});
