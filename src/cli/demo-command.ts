@@ -12,14 +12,15 @@ import { describeIndex, quietLogs, stageProgress } from './triage-command.ts';
  */
 export async function runDemo(options: { keep?: string; write?: (text: string) => void; progress?: boolean } = {}): Promise<string> {
   const write = options.write ?? ((text: string) => process.stderr.write(text));
-  const work = options.keep ?? (await mkdtemp(path.join(os.tmpdir(), 'scout-demo-')));
-  const started = performance.now();
-  // Loaded here, so other commands do not pay for the triage pipeline's modules at start.
+  // Loaded here, so other commands do not pay for the triage pipeline's modules at start; before
+  // the work folder exists, so a failed load leaves nothing behind.
   const [{ createSampleRepo }, { triage }, { renderComment }] = await Promise.all([
     import('../demo/sample-repo.ts'),
     import('../triage/triage.ts'),
     import('../triage/comment.ts'),
   ]);
+  const work = options.keep ?? (await mkdtemp(path.join(os.tmpdir(), 'scout-demo-')));
+  const started = performance.now();
   try {
     const sample = await createSampleRepo(path.join(work, 'repo'));
     write(`Sample repository: ${sample.repoPath} (head ${sample.head.slice(0, 7)})\nSample issue: "${sample.issue.title}"\n`);

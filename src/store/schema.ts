@@ -1,7 +1,7 @@
-import type { Schema } from 'apache-arrow';
+import type * as Arrow from 'apache-arrow';
 import { arrow } from './arrow.ts';
 
-const { Field, FixedSizeList, Float32, Float64, Int32, Schema: ArrowSchema, Utf8 } = arrow;
+const { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } = arrow;
 
 /** Bump when a table's columns or their meaning change: the next index run rebuilds from scratch. */
 export const SCHEMA_VERSION = 4;
@@ -182,52 +182,52 @@ const int = (name: string) => new Field(name, new Int32(), false);
 const vector = (dimension: number) =>
   new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false);
 
-export function tableSchema(name: TableName, dimension: number): Schema {
+export function tableSchema(name: TableName, dimension: number): Arrow.Schema {
   switch (name) {
     case 'files':
-      return new ArrowSchema([
+      return new Schema([
         text('path'), text('language'), text('blob_sha'), int('size'), text('doc'), text('symbols'), text('imports'),
         text('tokens'), vector(dimension),
       ]);
     case 'chunks':
-      return new ArrowSchema([
+      return new Schema([
         text('id'), text('path'), text('language'), text('name'), text('kind'), int('start_line'), int('end_line'),
         text('signature'), text('doc'), text('text'), text('content_hash'), text('tokens'), vector(dimension),
       ]);
     case 'questions':
       // Questions and history are searched by words only: vectors there would cost a third of an
       // index run (and, with a paid embedder, real money) for no signal locate uses.
-      return new ArrowSchema([text('id'), text('chunk_id'), text('path'), text('text'), text('source'), text('tokens')]);
+      return new Schema([text('id'), text('chunk_id'), text('path'), text('text'), text('source'), text('tokens')]);
     case 'history':
-      return new ArrowSchema([
+      return new Schema([
         text('sha'), text('author'), text('email'), new Field('date', new Float64(), false), text('message'), text('files'),
         text('prs'), text('issues'), text('renames'), text('tokens'),
       ]);
     case 'edges':
-      return new ArrowSchema([text('kind'), text('src'), text('dst'), new Field('weight', new Float64(), false)]);
+      return new Schema([text('kind'), text('src'), text('dst'), new Field('weight', new Float64(), false)]);
     case 'lookups':
-      return new ArrowSchema([text('path'), text('keys')]);
+      return new Schema([text('path'), text('keys')]);
     case 'segments':
-      return new ArrowSchema([text('path'), text('key'), text('value')]);
+      return new Schema([text('path'), text('key'), text('value')]);
     case 'meta':
-      return new ArrowSchema([text('key'), text('value')]);
+      return new Schema([text('key'), text('value')]);
     case 'embed_cache':
-      return new ArrowSchema([text('key'), vector(dimension)]);
+      return new Schema([text('key'), vector(dimension)]);
     case 'question_cache':
-      return new ArrowSchema([text('key'), text('value')]);
+      return new Schema([text('key'), text('value')]);
     case 'issues':
-      return new ArrowSchema([
+      return new Schema([
         text('key'), int('number'), text('kind'), text('title'), text('body'), text('state'), text('labels'), text('author'),
         new Field('created_at', new Float64(), false), new Field('closed_at', new Float64(), false), text('links'), text('files'),
         text('url'), text('tokens'),
       ]);
     case 'comments':
-      return new ArrowSchema([
+      return new Schema([
         text('key'), int('issue'), new Field('comment_id', new Float64(), false), text('url'), new Field('posted_at', new Float64(), false),
         new Field('latency_ms', new Float64(), false), int('up'), int('down'),
       ]);
     case 'runs':
-      return new ArrowSchema([
+      return new Schema([
         text('key'), int('issue'), text('text_hash'), text('commit'), text('state'), new Field('updated', new Float64(), false),
       ]);
   }

@@ -1,11 +1,14 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { afterEach, describe, expect, test } from 'vitest';
 import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
+import type * as Arrow from 'apache-arrow';
+import { rowsToArrow } from '../../src/store/arrow-rows.ts';
 import { RepoStore, repoNamespace, sqlString } from '../../src/store/repo-store.ts';
-import type { ChunkRow } from '../../src/store/schema.ts';
+import { tableSchema, type ChunkRow } from '../../src/store/schema.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -159,11 +162,8 @@ describe('record tables (issues, runs)', () => {
 });
 
 describe('Arrow values', () => {
-  test('schemas and tables are made with the apache-arrow instance LanceDB requires, so it takes them as they are', async () => {
-    const { createRequire } = await import('node:module');
-    const lancedbArrow = createRequire(createRequire(import.meta.url).resolve('@lancedb/lancedb'))('apache-arrow') as typeof import('apache-arrow');
-    const { tableSchema } = await import('../../src/store/schema.ts');
-    const { rowsToArrow } = await import('../../src/store/arrow-rows.ts');
+  test('schemas and tables are made with the apache-arrow instance LanceDB requires, so it takes them as they are', () => {
+    const lancedbArrow = createRequire(createRequire(import.meta.url).resolve('@lancedb/lancedb'))('apache-arrow') as typeof Arrow;
     const schema = tableSchema('edges', 8);
     expect(schema).toBeInstanceOf(lancedbArrow.Schema);
     const table = rowsToArrow(schema, [{ kind: 'import', src: 'a.py', dst: 'b.py', weight: 1 }]);
