@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.ts';
 import { createQueue } from '../jobs/create-queue.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { log } from '../log.ts';
+import { startHelper } from '../scm/launcher.ts';
 import { registerHandlers } from './handlers.ts';
 import { createWorkers, type InstallationOctokit } from './workers.ts';
 
@@ -26,6 +27,8 @@ async function botLogin(probot: Probot): Promise<string | undefined> {
 }
 
 async function startWorker(probot: Probot, config: Env, queue: JobQueue, concurrency: number): Promise<void> {
+  // Before the first index grows this process: git is then started without forking it (see launcher.ts).
+  startHelper();
   const appId = Number(config.appId);
   const handlers = createWorkers({
     env: config,

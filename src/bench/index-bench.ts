@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../errors.ts';
 import { indexRepository, type IndexOptions, type IndexPhase } from '../index/indexer.ts';
 import { log } from '../log.ts';
+import { startHelper } from '../scm/launcher.ts';
 import { median } from '../median.ts';
 import { RepoStore } from '../store/repo-store.ts';
 import { INDEX_TABLES, type FileRow, type IndexTable } from '../store/schema.ts';
@@ -212,6 +213,8 @@ async function warmRuns(
   const quiet = log.child({ bench: 'index' }, { level: 'warn' });
   const index = (commit: string, dataDir: string) =>
     indexRepository({ logger: quiet, ...indexOptions, repoPath: options.repo, commit, dataDir, lancedbUri: path.join(dataDir, 'lancedb') });
+  // As the app's workers do (see launcher.ts).
+  startHelper();
   step(`in this process: full index at ${options.base.slice(0, 12)}`);
   const base = path.join(work, 'base');
   const full = await index(options.base, base);

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RepositoryError } from '../errors.ts';
 import type { GitRepo } from './git.ts';
+import { launch } from './launcher.ts';
 
 /**
  * Checks a model-written unified diff against the indexed commit without a checkout: the files the
@@ -290,7 +290,7 @@ function runGit(cwd: string, args: string[], options: { timeoutMs: number; input
     env.GIT_CONFIG_GLOBAL = os.devNull;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-c', `core.hooksPath=${os.devNull}`, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = launch('git', ['-c', `core.hooksPath=${os.devNull}`, ...args], { cwd, env, stdin: 'pipe' });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -300,8 +300,8 @@ function runGit(cwd: string, args: string[], options: { timeoutMs: number; input
     }, options.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(options.input ?? '');
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(new RepositoryError(`Could not run git (${error.message}). Install git and make sure it is on PATH.`, { cause: error }));

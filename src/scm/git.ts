@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RepositoryError } from '../errors.ts';
 import { log } from '../log.ts';
+import { launch } from './launcher.ts';
 
 /**
  * Thin git plumbing over a git directory (bare or not). Everything reads git objects: nothing here
@@ -106,7 +106,7 @@ interface RunResult {
 /** Runs git without a shell and collects its output, whatever the exit code. */
 function run(cwd: string, args: string[]): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = launch('git', args, { cwd, env: cleanEnv(), stdin: 'ignore' });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -254,11 +254,7 @@ class LocalGitRepo implements GitRepo {
     for (const sha of shas) {
       if (!SHA_PREFIX.test(sha)) throw new RepositoryError(`"${sha}" is not an object id.`);
     }
-    const child = spawn('git', ['cat-file', '--batch', '--buffer'], {
-      cwd: this.gitDir,
-      env: cleanEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = launch('git', ['cat-file', '--batch', '--buffer'], { cwd: this.gitDir, env: cleanEnv(), stdin: 'pipe' });
     const stderr: Buffer[] = [];
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     let spawnError: Error | undefined;
@@ -270,8 +266,8 @@ class LocalGitRepo implements GitRepo {
       child.on('error', () => resolve(null));
     });
     // git stops reading when we stop early; the write error that follows is expected.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(`${shas.join('\n')}\n`);
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(`${shas.join('\n')}\n`);
 
     let buf: Buffer = Buffer.alloc(0);
     let pos = 0;

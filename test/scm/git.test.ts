@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RepositoryError } from '../../src/errors.ts';
 import { openGitRepo, openGitRepoAt, parseRawDiff, type Blob, type GitRepo } from '../../src/scm/git.ts';
+import { setHelperThreshold, stopHelper } from '../../src/scm/launcher.ts';
 import { cloneBare, git, makeRepo, type FixtureCommit, type FixtureRepo } from '../helpers/git-fixture.ts';
 
 const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0xff, 0xfe, 0x0a, 0x00]);
@@ -108,7 +109,12 @@ describe('openGitRepo', () => {
   });
 });
 
-describe('GitRepo', () => {
+// The same behaviour whether git is started directly or by the process helper (see launcher.ts).
+describe.each([
+  ['started directly', Number.POSITIVE_INFINITY],
+  ['started by the process helper', 0],
+])('GitRepo, git %s', (_how, helperAbove) => {
+  let previousThreshold: number;
   let fixture: FixtureRepo;
   let repo: GitRepo;
   const files = {
@@ -125,6 +131,7 @@ describe('GitRepo', () => {
   };
 
   beforeAll(async () => {
+    previousThreshold = setHelperThreshold(helperAbove);
     fixture = await makeRepo([
       { files, message: 'init', symlinks: { 'link-to-readme': 'README.md' } },
       {
@@ -140,6 +147,8 @@ describe('GitRepo', () => {
     repo = await openGitRepo(fixture.dir);
   });
   afterAll(async () => {
+    setHelperThreshold(previousThreshold);
+    stopHelper();
     await fixture.cleanup();
   });
 
