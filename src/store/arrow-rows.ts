@@ -1,4 +1,5 @@
 import type * as Arrow from 'apache-arrow';
+import { isAscii } from 'node:buffer';
 import { arrow } from './arrow.ts';
 
 /**
@@ -48,4 +49,41 @@ function utf8Data(type: Arrow.Utf8, strings: string[]): Arrow.Data<Arrow.Utf8> {
   const bytes = Buffer.allocUnsafe(total);
   for (let index = 0; index < strings.length; index += 1) bytes.write(strings[index]!, offsets[index]!, 'utf8');
   return arrow.makeData({ type, length: strings.length, nullCount: 0, valueOffsets: offsets, data: bytes });
+}
+
+/**
+ * The strings of a Utf8 or LargeUtf8 column (null for null values), or undefined for a column of
+ * another type. Decoded batch by batch rather than value by value as `Vector.toArray()` does (a
+ * TextDecoder call per value): a batch whose bytes are all ASCII (most of ours: paths, ids, tokens)
+ * is read as one string and each value is a slice of it; the others are read value by value
+ * straight from the buffer. django's kept history rows (25,000 strings) take a few ms instead of ~30.
+ */
+export function stringColumn(vector: Arrow.Vector): Array<string | null> | undefined {
+  if (!arrow.DataType.isUtf8(vector.type) && !arrow.DataType.isLargeUtf8(vector.type)) return undefined;
+  const out = new Array<string | null>(vector.length);
+  let at = 0;
+  for (const data of vector.data) {
+    // Arrow slices the offsets with the batch (they count from its first value) but not the values
+    // (the offsets point into them) nor the validity bits (those count from `data.offset`).
+    const offsets = data.valueOffsets as Int32Array | BigInt64Array;
+    const values = data.values as Uint8Array;
+    const offsetAt = (index: number) => Number(offsets[index]);
+    const start = offsetAt(0);
+    const end = offsetAt(data.length);
+    const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+    const ascii = isAscii(bytes.subarray(start, end));
+    const whole = ascii ? bytes.toString('latin1', start, end) : '';
+    const validity = data.nullCount > 0 ? data.nullBitmap : undefined;
+    for (let index = 0; index < data.length; index += 1) {
+      const bit = data.offset + index;
+      if (validity && (validity[bit >> 3]! & (1 << (bit & 7))) === 0) {
+        out[at++] = null;
+        continue;
+      }
+      const from = offsetAt(index);
+      const to = offsetAt(index + 1);
+      out[at++] = ascii ? whole.slice(from - start, to - start) : bytes.toString('utf8', from, to);
+    }
+  }
+  return out;
 }

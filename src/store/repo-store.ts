@@ -1,7 +1,7 @@
 import './lance-runtime.ts';
 import * as lancedb from '@lancedb/lancedb';
 import { log } from '../log.ts';
-import { rowsToArrow } from './arrow-rows.ts';
+import { rowsToArrow, stringColumn } from './arrow-rows.ts';
 import type { EmbeddingCache } from '../ai/cached-embedder.ts';
 import type { WalkResult } from '../index/types.ts';
 import {
@@ -533,7 +533,7 @@ function columnsToRows<Row>(result: Awaited<ReturnType<ReturnType<lancedb.Table[
     const child = result.getChild(column);
     if (!child) return [];
     const listSize = (child.type as { listSize?: number }).listSize;
-    if (listSize === undefined) return child.toArray() as ArrayLike<unknown>;
+    if (listSize === undefined) return stringColumn(child) ?? (child.toArray() as ArrayLike<unknown>);
     // One copy of each batch's flat values, then a view per row.
     const vectors: Float32Array[] = [];
     for (const data of child.data) {
