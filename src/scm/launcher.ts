@@ -65,6 +65,11 @@ export function startHelper(): void {
   if (!helper || helper.dead) helper = new SpawnHelper();
 }
 
+/** The helper's process id, when one runs. */
+export function helperPid(): number | undefined {
+  return helper && !helper.dead ? helper.pid : undefined;
+}
+
 /** Stops the helper, if one runs (it also stops by itself when this process exits). */
 export function stopHelper(): void {
   helper?.stop();
@@ -169,6 +174,10 @@ class SpawnHelper {
     this.child.stderr!.on('data', (chunk: Buffer) => log.debug({ output: chunk.toString('utf8').trim() }, 'process helper said'));
     this.child.stdout!.on('data', (chunk: Buffer) => this.receive(chunk));
     this.idle();
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   launch(command: string, args: string[], options: LaunchOptions): HelperProcess {

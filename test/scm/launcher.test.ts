@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, setHelperThreshold, stopHelper, type Launched } from '../../src/scm/launcher.ts';
+import { helperPid, launch, setHelperThreshold, stopHelper, type Launched } from '../../src/scm/launcher.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const options = { cwd: ROOT, env: process.env, stdin: 'ignore' as const };
@@ -66,9 +66,13 @@ describe('launch through the process helper', () => {
   });
 
   it('reports programs cut off when the helper dies, and starts a new helper for the next one', async () => {
-    // The helper is the parent of `sh`.
-    const result = await outcome(launch('sh', ['-c', 'kill -9 $PPID; sleep 5'], options));
+    const running = outcome(launch('sleep', ['2'], options));
+    const pid = helperPid();
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, 'SIGKILL');
+    const result = await running;
     expect(result.error).toMatch(/process helper stopped/);
+    expect(helperPid()).toBeUndefined();
     expect((await outcome(launch('echo', ['again'], options))).stdout).toBe('again\n');
   });
 
