@@ -300,8 +300,8 @@ function runGit(cwd: string, args: string[], options: { timeoutMs: number; input
     }, options.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(options.input ?? '');
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(new RepositoryError(`Could not run git (${error.message}). Install git and make sure it is on PATH.`, { cause: error }));

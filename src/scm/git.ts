@@ -266,8 +266,8 @@ class LocalGitRepo implements GitRepo {
       child.on('error', () => resolve(null));
     });
     // git stops reading when we stop early; the write error that follows is expected.
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(`${shas.join('\n')}\n`);
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(`${shas.join('\n')}\n`);
 
     let buf: Buffer = Buffer.alloc(0);
     let pos = 0;

@@ -49,6 +49,8 @@ export function setHelperThreshold(bytes: number): number {
 let helper: SpawnHelper | undefined;
 
 /** Starts `command` with `args`, directly while this process is small, through the helper once it is large. */
+export function launch(command: string, args: string[], options: LaunchOptions & { stdin: 'pipe' }): Launched & { readonly stdin: Writable };
+export function launch(command: string, args: string[], options: LaunchOptions): Launched;
 export function launch(command: string, args: string[], options: LaunchOptions): Launched {
   if (process.memoryUsage.rss() <= helperAboveBytes) {
     return spawn(command, args, { cwd: options.cwd, env: options.env, stdio: [options.stdin, 'pipe', 'pipe'] }) as ChildProcess & Launched;
@@ -164,7 +166,7 @@ class SpawnHelper {
     const fail = (why: string) => {
       if (this.dead) return;
       this.dead = true;
-      log.warn({ why }, 'the process helper stopped; programs start directly again');
+      log.warn({ why }, 'the process helper stopped; the next program starts a new one');
       for (const proc of this.running.values()) proc.fail(new Error(`the process helper stopped (${why})`));
       this.running.clear();
     };

@@ -36,7 +36,7 @@ describe('launch through the process helper', () => {
     expect(result).toEqual({ stdout: `a b|set|${ROOT}\n`, stderr: 'oops\n', code: 3, error: undefined });
 
     const cat = launch('cat', [], { ...options, stdin: 'pipe' });
-    cat.stdin!.end('ünïcödé input\n');
+    cat.stdin.end('ünïcödé input\n');
     expect(await outcome(cat)).toMatchObject({ stdout: 'ünïcödé input\n', code: 0 });
   });
 
