@@ -8,6 +8,7 @@ import { indexRepository, type IndexOptions, type IndexPhase, type IndexSummary 
 import type { WalkLimits } from '../index/types.ts';
 import { DEFAULT_WALK_LIMITS } from '../index/walk.ts';
 import { log as rootLog, type Logger } from '../log.ts';
+import { startHelper } from '../scm/launcher.ts';
 import { RepoStore } from '../store/repo-store.ts';
 import { runPipeline } from '../triage/pipeline.ts';
 import { STAGES, type StageName } from '../triage/state.ts';
@@ -139,6 +140,8 @@ async function workDir(keepDir: string | undefined): Promise<string> {
 
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
   const started = performance.now();
+  // This process indexes, then runs git again once large, as the app's workers do (see launcher.ts).
+  startHelper();
   const config = { files: options.files ?? 3000, issues: options.issues ?? 50, commits: options.commits ?? 200, seed: options.seed ?? 1 };
   if (config.files < 10) throw new BenchError('--files must be at least 10.');
   const logger = (options.logger ?? rootLog).child({ bench: true });

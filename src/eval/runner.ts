@@ -8,6 +8,7 @@ import { tokenize } from '../index/tokenize.ts';
 import type { WalkLimits } from '../index/types.ts';
 import { log } from '../log.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
+import { startHelper } from '../scm/launcher.ts';
 import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
 import { fileTextIndex, locateFiles, type LocateResult, type SignalWeights } from '../triage/stages/locate.ts';
 import { understandIssue } from '../triage/stages/understand.ts';
@@ -177,6 +178,8 @@ function summarise(results: EvalRowResult[], reports: RepoReport[]): EvalReport[
  * repository incrementally from one base commit to the next as pushes would.
  */
 export async function runEval(options: EvalOptions): Promise<EvalReport> {
+  // One process indexes repository after repository and runs git all along, as the app's workers do (see launcher.ts).
+  startHelper();
   const embedder = options.embedder ?? new HashingEmbedder();
   const byRepo = new Map<string, EvalRow[]>();
   for (const row of options.rows) byRepo.set(row.repo, [...(byRepo.get(row.repo) ?? []), row]);
