@@ -1,4 +1,4 @@
-import { tokenize } from '../index/tokenize.ts';
+import { forEachWord, wordTokens } from '../index/tokenize.ts';
 import type { Embedder } from './embedder.ts';
 import { fnv1a } from '../fnv.ts';
 
@@ -24,40 +24,93 @@ export class HashingEmbedder implements Embedder {
 
   embedOne(text: string): Float32Array {
     const vector = new Float32Array(this.dims);
-    const tokens = tokenize(text);
     // Features are counted by hash: bigrams hash their two tokens' hashes, so no bigram string is built.
-    const counts = new Map<number, number>();
-    let previous: number | undefined;
-    for (const token of tokens) {
-      const hash = tokenHash(token);
-      counts.set(hash, (counts.get(hash) ?? 0) + 1);
-      if (previous !== undefined) {
-        // Bigrams carry word order ("bulk create" ≠ "create bulk") at half weight.
-        const bigram = (Math.imul(previous ^ 0x9e3779b9, 0x85ebca6b) ^ hash) >>> 0;
-        counts.set(bigram, (counts.get(bigram) ?? 0) + 0.5);
+    const counts = featureCounts;
+    counts.clear();
+    let previous = -1;
+    forEachWord(text, (word) => {
+      for (const hash of wordHashes(word)) {
+        counts.add(hash, 1);
+        if (previous >= 0) {
+          // Bigrams carry word order ("bulk create" ≠ "create bulk") at half weight.
+          counts.add((Math.imul(previous ^ 0x9e3779b9, 0x85ebca6b) ^ hash) >>> 0, 0.5);
+        }
+        previous = hash;
       }
-      previous = hash;
-    }
-    for (const [hash, count] of counts) {
+    });
+    // In the order features were first seen: the float32 sums below are then always the same.
+    counts.forEach((hash, count) => {
       const index = hash % this.dims;
       const sign = (hash >>> 31) === 1 ? -1 : 1;
       // Sublinear term frequency: a word repeated 50 times is not 50 times as telling.
       vector[index] += sign * (1 + Math.log(count));
-    }
+    });
     return l2Normalise(vector);
   }
 }
 
-const hashCache = new Map<string, number>();
+/**
+ * Counts per feature hash, in the order the hashes were first added: a Map<number, number> with
+ * that order, as an open-addressing table in typed arrays reused from text to text (several
+ * times faster than a Map for the few hundred features of a text).
+ */
+class FeatureCounts {
+  private keys = new Uint32Array(1024);
+  private values = new Float64Array(1024);
+  /** Slot + 1 of each key, 0 for an empty slot. */
+  private used = new Uint32Array(1024);
+  private order: number[] = [];
 
-function tokenHash(token: string): number {
-  let hash = hashCache.get(token);
-  if (hash === undefined) {
-    hash = fnv1a(token);
-    if (hashCache.size > 200_000) hashCache.clear();
-    hashCache.set(token, hash);
+  clear(): void {
+    for (const slot of this.order) this.used[slot] = 0;
+    this.order.length = 0;
   }
-  return hash;
+
+  add(key: number, amount: number): void {
+    if ((this.order.length + 1) * 2 > this.keys.length) this.grow();
+    const mask = this.keys.length - 1;
+    let slot = Math.imul(key, 0x9e3779b1) >>> 0 & mask;
+    while (this.used[slot] !== 0) {
+      if (this.keys[slot] === key) {
+        this.values[slot] += amount;
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+    this.used[slot] = 1;
+    this.keys[slot] = key;
+    this.values[slot] = amount;
+    this.order.push(slot);
+  }
+
+  forEach(visit: (key: number, value: number) => void): void {
+    for (const slot of this.order) visit(this.keys[slot]!, this.values[slot]!);
+  }
+
+  private grow(): void {
+    const entries = this.order.map((slot) => [this.keys[slot]!, this.values[slot]!] as const);
+    const size = this.keys.length * 2;
+    this.keys = new Uint32Array(size);
+    this.values = new Float64Array(size);
+    this.used = new Uint32Array(size);
+    this.order = [];
+    for (const [key, value] of entries) this.add(key, value);
+  }
+}
+
+const featureCounts = new FeatureCounts();
+
+/** Each distinct word's token hashes, cached: words repeat endlessly in code. */
+const hashCache = new Map<string, readonly number[]>();
+
+function wordHashes(word: string): readonly number[] {
+  let hashes = hashCache.get(word);
+  if (hashes === undefined) {
+    hashes = wordTokens(word).map((token) => fnv1a(token));
+    if (hashCache.size > 200_000) hashCache.clear();
+    hashCache.set(word, hashes);
+  }
+  return hashes;
 }
 
 export function l2Normalise(vector: Float32Array): Float32Array {
