@@ -57,8 +57,8 @@ export class HashingEmbedder implements Embedder {
 class FeatureCounts {
   private keys = new Uint32Array(1024);
   private values = new Float64Array(1024);
-  /** Slot + 1 of each key, 0 for an empty slot. */
-  private used = new Uint32Array(1024);
+  /** 1 for a taken slot, 0 for an empty one. */
+  private used = new Uint8Array(1024);
   private order: number[] = [];
 
   clear(): void {
@@ -92,7 +92,7 @@ class FeatureCounts {
     const size = this.keys.length * 2;
     this.keys = new Uint32Array(size);
     this.values = new Float64Array(size);
-    this.used = new Uint32Array(size);
+    this.used = new Uint8Array(size);
     this.order = [];
     for (const [key, value] of entries) this.add(key, value);
   }

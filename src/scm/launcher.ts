@@ -223,7 +223,8 @@ class SpawnHelper {
       if (!proc) continue;
       if (kind === FrameKind.Close) {
         this.running.delete(id);
-        this.behind.delete(proc);
+        // Nothing more comes for it: the other programs' output must not wait on its reader.
+        this.setBehind(proc, false);
         const { code } = JSON.parse(payload.toString('utf8')) as { code: number | null };
         proc.close(code);
         if (this.running.size === 0) this.idle();
@@ -305,7 +306,7 @@ class HelperProcess extends EventEmitter implements Launched {
       finished(stream, ended);
       if (!stream.destroyed) stream.end();
     }
-    // A stream nobody reads never ends: make them flow.
+    // A stderr nobody reads never ends (and 'close' would never come): let it flow.
     if (this.stderr.listenerCount('data') === 0) this.stderr.resume();
   }
 
