@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RepositoryError } from '../errors.ts';
-import type { GitRepo } from './git.ts';
+import { cleanEnv, type GitRepo } from './git.ts';
 import { launch } from './launcher.ts';
 
 /**
@@ -282,9 +282,7 @@ interface GitRun {
  * repository keep them, as `git.ts` does, so settings such as `safe.directory` still apply.
  */
 function runGit(cwd: string, args: string[], options: { timeoutMs: number; input?: string; isolated?: boolean }): Promise<GitRun> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.toUpperCase().startsWith('GIT_')) env[key] = value;
-  env.GIT_TERMINAL_PROMPT = '0';
+  const env = cleanEnv();
   if (options.isolated) {
     env.GIT_CONFIG_NOSYSTEM = '1';
     env.GIT_CONFIG_GLOBAL = os.devNull;

@@ -87,7 +87,7 @@ const SHA_PREFIX = /^[0-9a-f]{4,64}$/i;
  * The environment for git processes we spawn ourselves: ambient `GIT_*` variables (a `GIT_DIR` or
  * `GIT_INDEX_FILE` leaking in from a hook, say) are dropped, as simple-git does for its own calls.
  */
-function cleanEnv(): NodeJS.ProcessEnv {
+export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.toUpperCase().startsWith('GIT_')) env[key] = value;
