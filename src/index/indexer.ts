@@ -280,10 +280,16 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     });
     if (keptRows.size > KEEP_CHUNK_ROWS_MAX) keptRows.clear();
     const asked = allChunks.flatMap((chunk, i) => (keptQuestions.has(ids[i]!) ? [] : [{ chunk, id: ids[i]! }]));
+    // The tokens and vectors of the rewritten chunks the index holds unchanged (moved lines), read
+    // while the questions are made, before their rows go.
+    const reusedPromise = kept ? reusedChunks(store, kept.chunks, allChunks.flatMap((chunk, i) => (keptRows.has(ids[i]!) ? [] : [{ ...chunk, content_hash: textHashes[i]! }]))) : Promise.resolve(new Map());
+    reusedPromise.catch(() => undefined);
     const questionResult = await buildQuestions(parsed, asked, options, { store, logger });
     warnings.push(...questionResult.warnings);
     // The changed files' other chunk rows and questions go (and the files' own questions), while vectors and edges are made.
-    const chunksCleared = kept ? clearChunks(store, { paths: removedPaths, held: [...kept.heldChunks.keys()], keptRows, keptQuestions }) : Promise.resolve();
+    const chunksCleared = kept
+      ? reusedPromise.then(() => clearChunks(store, { paths: removedPaths, held: [...kept.heldChunks.keys()], keptRows, keptQuestions }))
+      : Promise.resolve();
     chunksCleared.catch(() => undefined);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
@@ -304,7 +310,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const historyCleared = !meta ? Promise.resolve() : appendHistory ? store.deleteIn('history', 'sha', history.dropped) : store.deleteWhere('history', 'true');
     historyCleared.catch(() => undefined);
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
-    const rewritten = allChunks.flatMap((chunk, i) => (keptRows.has(ids[i]!) ? [] : [{ chunk, row: chunkRow(chunk, ids[i]!, textHashes[i]!, kept?.chunks) }]));
+    const reused = await reusedPromise;
+    const rewritten = allChunks.flatMap((chunk, i) => (keptRows.has(ids[i]!) ? [] : [{ chunk, row: chunkRow(chunk, ids[i]!, textHashes[i]!, reused) }]));
     const chunkRows = rewritten.map(({ row }) => row);
     const questionRows = questionRowsOf(questionResult.questions);
     const toEmbed: EmbedItem[] = [
@@ -538,8 +545,21 @@ function chunkEmbedText(chunk: Chunk): string {
   return `${chunk.path} ${chunk.name}\n${chunk.signature}\n${chunk.doc}\n${chunk.text}`.slice(0, EMBED_TEXT_CHARS);
 }
 
+/** The row id of a kept chunk row, by `reuseKey`. */
+type KeptChunks = Map<string, bigint>;
+
 /** Tokens and vector of a kept chunk row, by `reuseKey`. */
-type KeptChunks = Map<string, { tokens: string; vector: Float32Array }>;
+type ReusedChunks = Map<string, { tokens: string; vector: Float32Array }>;
+
+/**
+ * The tokens and vectors of the `kept` chunk rows that `rewritten` chunks (by `reuseKey`) take
+ * over, read by row id: of a changed file's chunks, those unchanged but moved.
+ */
+async function reusedChunks(store: RepoStore, kept: KeptChunks, rewritten: Array<Parameters<typeof reuseKey>[0]>): Promise<ReusedChunks> {
+  const keys = [...new Set(rewritten.map(reuseKey).filter((key) => kept.has(key)))];
+  const rows = await store.takeRows<{ tokens: string; vector: Float32Array }>('chunks', keys.map((key) => kept.get(key)!), { columns: ['tokens', 'vector'] });
+  return new Map(keys.map((key, i) => [key, { tokens: rows[i]!.tokens, vector: rows[i]!.vector }]));
+}
 
 function reuseKey(row: { path: string; name: string; signature: string; doc: string; content_hash: string }): string {
   // NUL never occurs in indexed text (the walk skips files with NUL bytes as binary).
@@ -551,8 +571,8 @@ function questionKey(row: { path: string; name: string; kind: string; signature:
   return `${reuseKey(row)}\0${row.kind}`;
 }
 
-function chunkRow(chunk: Chunk, id: string, contentHashOfText: string, kept?: KeptChunks): ChunkRow {
-  const reused = kept?.get(reuseKey({ ...chunk, content_hash: contentHashOfText }));
+function chunkRow(chunk: Chunk, id: string, contentHashOfText: string, reusable: ReusedChunks): ChunkRow {
+  const reused = reusable.get(reuseKey({ ...chunk, content_hash: contentHashOfText }));
   return {
     id,
     path: chunk.path,
@@ -634,6 +654,7 @@ interface Kept {
   files: KeptFile[];
   /** Every history row, in table order. */
   history: EdgeRow[];
+  /** The changed files' chunk rows by `reuseKey` (their tokens and vectors are read once needed). */
   chunks: KeptChunks;
   /** Each of the changed files' chunk rows by id: its `questionKey` and lines. */
   heldChunks: Map<string, { key: string; startLine: number; endLine: number }>;
@@ -641,19 +662,20 @@ interface Kept {
   imports: PreviousImports;
 }
 
-type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'start_line' | 'end_line' | 'signature' | 'doc' | 'content_hash' | 'tokens'> & { vector: Float32Array };
+type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'start_line' | 'end_line' | 'signature' | 'doc' | 'content_hash'> & { _rowid: bigint };
 
 async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Promise<KeptFile[]>): Promise<Kept> {
   const [files, history, chunks, lookups] = await Promise.all([
     keptFiles,
     store.readColumns<EdgeRow>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
     store.readColumnsIn<KeptChunkRow>('chunks', 'path', changedPaths, {
-      columns: ['id', 'path', 'name', 'kind', 'start_line', 'end_line', 'signature', 'doc', 'content_hash', 'tokens', 'vector'],
+      columns: ['id', 'path', 'name', 'kind', 'start_line', 'end_line', 'signature', 'doc', 'content_hash'],
+      rowIds: true,
     }),
     store.readColumns<LookupRow>('lookups', { columns: ['path', 'keys'] }),
   ]);
   const byKey: KeptChunks = new Map();
-  for (const row of chunks) byKey.set(reuseKey(row), { tokens: row.tokens, vector: row.vector });
+  for (const row of chunks) byKey.set(reuseKey(row), row._rowid);
   return {
     files,
     history,

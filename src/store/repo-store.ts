@@ -52,6 +52,8 @@ const IN_BATCH = 300;
  * each: every batch is a round trip through this thread, which an index run keeps busy.
  */
 const WHOLE_BATCHES = { maxBatchLength: 1 << 20 };
+/** The column LanceDB adds for `withRowId()`: a row's address in its table version. */
+const ROW_ID = '_rowid';
 
 /**
  * Tables are written in Lance file format 2.0. LanceDB 0.31's default ("stable", 2.1) reads a string
@@ -291,17 +293,38 @@ export class RepoStore {
 
   /**
    * Like `readColumns`, for the rows whose `column` is one of `values` (none when `values` is
-   * empty); `vector` columns come back as Float32Arrays.
+   * empty); `vector` columns come back as Float32Arrays. With `rowIds`, each row also has its
+   * `_rowid` (a bigint), by which `takeRows` reads more of it while the table is unchanged.
    */
-  async readColumnsIn<Row>(name: TableName, column: string, values: string[], options: { columns: string[] }): Promise<Row[]> {
+  async readColumnsIn<Row>(name: TableName, column: string, values: string[], options: { columns: string[]; rowIds?: boolean }): Promise<Row[]> {
     const table = await this.table(name);
     if (!table || values.length === 0) return [];
+    const columns = options.rowIds ? [...options.columns, ROW_ID] : options.columns;
     const rows: Row[] = [];
     for (const list of inLists(values)) {
-      const result = await table.query().where(`${column} IN (${list})`).select(options.columns).toArrow(WHOLE_BATCHES);
-      rows.push(...columnsToRows<Row>(result, options.columns));
+      let query = table.query().where(`${column} IN (${list})`).select(options.columns);
+      if (options.rowIds) query = query.withRowId();
+      rows.push(...columnsToRows<Row>(await query.toArrow(WHOLE_BATCHES), columns));
     }
     return rows;
+  }
+
+  /**
+   * The `columns` of the rows with these `_rowid`s (from `readColumnsIn`), in the order asked;
+   * the table must not have changed since those were read. A row id the table lacks is an error.
+   */
+  async takeRows<Row>(name: TableName, rowIds: readonly bigint[], options: { columns: string[] }): Promise<Row[]> {
+    const table = await this.table(name);
+    if (rowIds.length === 0) return [];
+    if (!table) throw new Error(`cannot read rows of ${name}: the table does not exist`);
+    const result = await table.takeRowIds(rowIds).select(options.columns).withRowId().toArrow(WHOLE_BATCHES);
+    const taken = columnsToRows<Row & { [ROW_ID]: bigint }>(result, [...options.columns, ROW_ID]);
+    const byId = new Map(taken.map((row) => [row[ROW_ID], row]));
+    return rowIds.map((id) => {
+      const row = byId.get(id);
+      if (!row) throw new Error(`row ${id} of ${name} is gone (the table changed since it was read)`);
+      return row;
+    });
   }
 
   /** BM25 full-text search over a table's `tokens` column; `query` is already tokenized (space-separated). */

@@ -393,26 +393,32 @@ describe('indexRepository (offline)', () => {
       // Back to the first version without step_3: everything moves, step_2 changes back, step_3 and the second step_5 go.
       { message: 'Drop step 3', files: { 'pipeline.py': original.replace(/def step_3[\s\S]*?return value \+ 3\n\n\n/, '') } },
     ]);
-    const expected: Array<{ questions: string[]; chunks?: string[] }> = [
-      { questions: ['step_2', 'step_5#2'] },
-      { questions: ['step_5#2'], chunks: ['step_5#2'] },
-      { questions: ['step_2'] },
+    // `embedded`: the chunks whose vectors are made again (the moved ones keep theirs).
+    const expected: Array<{ questions: string[]; chunks?: string[]; embedded: string[] }> = [
+      { questions: ['step_2', 'step_5#2'], embedded: ['step_2', 'step_5'] },
+      { questions: ['step_5#2'], chunks: ['step_5#2'], embedded: ['step_5'] },
+      { questions: ['step_2'], embedded: ['step_2'] },
     ];
     try {
       const incrementalDir = await tempDir();
       const at = async (commit: number, dataDir: string): Promise<IndexOptions> => ({ ...(await options(dataDir)), repoPath: pipeline.dir, commit: pipeline.shas[commit] });
       await indexRepository(await at(0, incrementalDir));
-      for (const [i, { questions, chunks }] of expected.entries()) {
+      for (const [i, { questions, chunks, embedded }] of expected.entries()) {
         const commit = i + 1;
         const spy = vi.spyOn(RepoStore.prototype, 'add');
+        const embedSpy = vi.spyOn(HashingEmbedder.prototype, 'embed');
         const written = (table: IndexTable) => spy.mock.calls.filter((call) => call[0] === table).flatMap((call) => call[1] as Row[]);
         try {
           expect((await indexRepository(await at(commit, incrementalDir))).incremental).toBe(true);
+          // A chunk's text to embed starts with its path and name; a file's with its path alone.
+          const embeddedChunks = embedSpy.mock.calls.flatMap((call) => call[0]).flatMap((text) => /^pipeline\.py (\S+)\n/.exec(text)?.[1] ?? []);
+          expect(embeddedChunks.sort(), `embedded, commit ${commit}`).toEqual(embedded);
           const owners = new Set(written('questions').map((row) => row.chunk_id));
           expect([...owners].sort(), `questions, commit ${commit}`).toEqual(['', ...questions.map((name) => `pipeline.py#${name}`)].sort());
           if (chunks) expect(written('chunks').map((row) => row.id), `chunks, commit ${commit}`).toEqual(chunks.map((name) => `pipeline.py#${name}`));
         } finally {
           spy.mockRestore();
+          embedSpy.mockRestore();
         }
         const fullDir = await tempDir();
         await indexRepository(await at(commit, fullDir));

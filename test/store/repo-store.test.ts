@@ -58,6 +58,24 @@ describe('RepoStore', () => {
     store.close();
   });
 
+
+  test('rows read with their row ids can be read further by id, in the order asked; an id the table no longer holds is an error', async () => {
+    const store = await openTemp();
+    await store.resetIndexTables(4);
+    await store.add('chunks', [1, 2, 3, 4].map((i) => ({ ...chunk(i, new Float32Array([i, 0, 0, 0])) })));
+    const keys = await store.readColumnsIn<{ id: string; _rowid: bigint }>('chunks', 'path', ['pkg/f2.py', 'pkg/f4.py', 'pkg/f3.py'], { columns: ['id'], rowIds: true });
+    expect(keys.map((row) => typeof row._rowid)).toEqual(['bigint', 'bigint', 'bigint']);
+    const byId = new Map(keys.map((row) => [row.id, row._rowid]));
+    const wanted = ['f4.py#fn4#L1', 'f2.py#fn2#L1'].map((id) => byId.get(id)!);
+    const taken = await store.takeRows<{ tokens: string; vector: Float32Array }>('chunks', wanted, { columns: ['tokens', 'vector'] });
+    expect(taken.map((row) => [row.tokens, Array.from(row.vector)])).toEqual([
+      ['fn4 word4', [4, 0, 0, 0]],
+      ['fn2 word2', [2, 0, 0, 0]],
+    ]);
+    expect(await store.takeRows('chunks', [], { columns: ['tokens'] })).toEqual([]);
+    await expect(store.takeRows('chunks', [wanted[0]! + 1000n], { columns: ['tokens'] })).rejects.toThrow(/gone/);
+    store.close();
+  });
   test('tables are written in Lance file format 2.0 (2.1 reads columns holding large strings far slower)', async () => {
     const store = await openTemp();
     await store.resetIndexTables(4);
