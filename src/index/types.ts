@@ -86,7 +86,7 @@ export type ChunkKind =
 export interface Chunk {
   path: string;
   language: Language;
-  /** Qualified name, e.g. `QuerySet.bulk_create`; for windows `path#L1-L40`. */
+  /** Qualified name, e.g. `QuerySet.bulk_create`; for windows their heading, or `path: first telling line`. */
   name: string;
   kind: ChunkKind;
   /** 1-based, inclusive. */

@@ -667,13 +667,45 @@ ${usage}
     expect(result.symbols).toEqual(['Shop', 'Install', 'Usage']);
   });
 
-  test('plain windows are named by path and line range; a giant file is capped', async () => {
+  test('plain windows overlap, are named by path and first telling line, and end at blank lines once long enough; a giant file is capped', async () => {
     const source = Array.from({ length: 5000 }, (_, i) => `msgid "line ${i}"`).join('\n');
     const result = await chunkFile(walked('locale/fr/django.po', 'text', source));
-    expect(result.chunks.length).toBeLessThanOrEqual(60);
-    expect(result.chunks[0].name).toBe('locale/fr/django.po#L1-L40');
-    expect([result.chunks[0].startLine, result.chunks[0].endLine]).toEqual([1, 40]);
-    expect(result.chunks[1].startLine).toBe(31);
+    expect(result.chunks.length).toBe(60);
+    expect(result.chunks[0].name).toBe('locale/fr/django.po: msgid "line 0"');
+    expect(result.chunks[0].startLine).toBe(1);
+    for (const [i, chunk] of result.chunks.entries()) {
+      const own = i === 0 ? chunk.endLine - chunk.startLine + 1 : chunk.endLine - result.chunks[i - 1]!.endLine;
+      expect(own).toBeGreaterThanOrEqual(24);
+      expect(own).toBeLessThanOrEqual(40);
+      // Each window repeats the last 8 lines of the one before, and is named by its first own line.
+      if (i > 0) expect(chunk.startLine).toBe(result.chunks[i - 1]!.endLine + 1 - 8);
+      if (i > 0) expect(chunk.name).toBe(`locale/fr/django.po: msgid "line ${result.chunks[i - 1]!.endLine}"`);
+    }
+
+    const paragraphs = Array.from({ length: 12 }, (_, p) => Array.from({ length: 7 }, (_, i) => `Paragraph ${p} says ${i}.`).join('\n')).join('\n\n');
+    const prose = await chunkFile(walked('docs/guide.txt', 'text', paragraphs));
+    // Paragraphs are 8 lines with their blank line: a window closes at the first blank line once it has 24 own lines.
+    expect(prose.chunks.map((c) => [c.startLine, c.endLine])).toEqual([[1, 24], [17, 48], [41, 72], [65, 95]]);
+    expect(prose.chunks[1].name).toBe('docs/guide.txt: Paragraph 3 says 0.');
+  });
+
+  test('an edit moves only the windows around it: the others keep name and text at new lines', async () => {
+    const para = (p: number) => [`Section ${p}`, ...Array.from({ length: 5 + (p % 4) }, (_, i) => `Text ${p}.${i} of the guide, with some words.`)].join('\n');
+    const before = Array.from({ length: 60 }, (_, p) => para(p)).join('\n\n');
+    const after = before.replace('Text 10.2 of the guide, with some words.', 'Text 10.2 of the guide,\nnow longer,\nover three lines.');
+    for (const language of ['text', 'markdown'] as const) {
+      const path = language === 'text' ? 'docs/guide.txt' : 'docs/guide.md';
+      const a = await chunkFile(walked(path, language, language === 'markdown' ? before.replace(/^Section/gm, '## Section') : before));
+      const b = await chunkFile(walked(path, language, language === 'markdown' ? after.replace(/^Section/gm, '## Section') : after));
+      const key = (c: { name: string; text: string }) => `${c.name}\n${c.text}`;
+      const kept = new Set(a.chunks.map(key));
+      const changed = b.chunks.filter((c) => !kept.has(key(c)));
+      expect(a.chunks.length, language).toBeGreaterThan(10);
+      expect(changed.length, language).toBeLessThanOrEqual(2);
+      // The windows after the edit moved down by the two added lines.
+      const last = (chunks: typeof a.chunks) => chunks[chunks.length - 1]!;
+      expect(last(b.chunks).startLine - last(a.chunks).startLine, language).toBe(2);
+    }
   });
 
   test('YAML keeps its leading comment as the file doc', async () => {

@@ -5,12 +5,19 @@
  * windows. The helpers below are here rather than in the parsers because both the ts-morph and the
  * tree-sitter chunkers need the same answers for comments, caps and leftover top-level code.
  */
+import { fnv1a } from '../../fnv.ts';
 import type { Chunk, ChunkedFile, ChunkKind, Language, WalkedFile } from '../types.ts';
 
 /** Cap on a chunk's text: enough for a long function, small enough for a model prompt and an embedding. */
 export const MAX_CHUNK_CHARS = 6000;
+/** A window's own lines (before the overlap is added): cut at a boundary once it has the minimum, at the latest at the maximum. */
+export const WINDOW_MIN_LINES = 24;
 export const WINDOW_LINES = 40;
-export const WINDOW_OVERLAP = 10;
+/** Lines of the previous window a window repeats at its start. */
+export const WINDOW_OVERLAP = 8;
+/** Past this many own lines without a blank one, about one text line in WINDOW_CUT_ONE_IN is a boundary too. */
+const WINDOW_TEXT_CUT_LINES = 32;
+const WINDOW_CUT_ONE_IN = 8;
 /** A 5,000-line translation catalogue or CSV must not flood the index: later windows are dropped. */
 export const MAX_WINDOWS_PER_FILE = 60;
 export const MAX_BLOCKS_PER_FILE = 60;
@@ -451,30 +458,63 @@ interface RawWindow {
   start: number;
   end: number;
   title: string;
+  /** Where the window's own lines start, after those it repeats of the window before it. */
+  ownStart: number;
 }
 
-/** Overlapping windows over lines `from..to`, shortened when long lines would pass the text cap. */
+/**
+ * Overlapping windows over lines `from..to`. Where a window ends depends on the text there, not on
+ * how far the file's start is: at the first blank line once it has WINDOW_MIN_LINES lines of its
+ * own (or, past WINDOW_TEXT_CUT_LINES, at a line its hash picks: text without blank lines), at
+ * the latest after WINDOW_LINES lines or when the next line would pass the text cap. So lines added or removed move the windows around them
+ * only: the others keep their text (and with it their names, tokens, vectors and questions) at
+ * other line numbers. Each window but the first starts with up to WINDOW_OVERLAP lines of the one
+ * before it.
+ */
 function lineWindows(lines: string[], from: number, to: number, title: string, out: RawWindow[]): void {
   let start = from;
   while (start <= to && out.length < MAX_WINDOWS_PER_FILE) {
+    const overlap = start === from ? 0 : Math.min(WINDOW_OVERLAP, start - from);
     let end = start;
-    let size = (lines[start - 1]?.length ?? 0) + 1;
-    while (end + 1 <= to && end + 1 - start < WINDOW_LINES) {
-      const next = lines[end].length + 1;
+    let size = windowChars(lines, start - overlap, start);
+    while (end < to && end - start + 1 < WINDOW_LINES && !isWindowBoundary(lines[end - 1]!, end - start + 1)) {
+      const next = lines[end]!.length + 1;
       if (size + next > MAX_CHUNK_CHARS) break;
       end++;
       size += next;
     }
-    if (sliceLines(lines, start, end).trim()) out.push({ start, end, title });
-    if (end >= to) break;
-    const span = end - start + 1;
-    const overlap = Math.min(WINDOW_OVERLAP, Math.floor(span / 4));
-    start = Math.max(start + 1, end - overlap + 1);
+    if (sliceLines(lines, start, end).trim()) out.push({ start: start - overlap, ownStart: start, end, title });
+    start = end + 1;
   }
 }
 
-function windowName(path: string, w: RawWindow): string {
-  return w.title || `${path}#L${w.start}-L${w.end}`;
+/** The characters of lines `from..to` with their newlines. */
+function windowChars(lines: string[], from: number, to: number): number {
+  let size = 0;
+  for (let line = from; line <= to; line++) size += (lines[line - 1]?.length ?? 0) + 1;
+  return size;
+}
+
+/** Whether a window with `own` lines ends at `line`. */
+function isWindowBoundary(line: string, own: number): boolean {
+  if (own < WINDOW_MIN_LINES) return false;
+  const text = line.trim();
+  return text === '' || (own >= WINDOW_TEXT_CUT_LINES && fnv1a(text) % WINDOW_CUT_ONE_IN === 0);
+}
+
+/** A window without a heading is named by its first line that says something (its own lines, not the overlap). */
+function windowLabel(text: string): string {
+  for (const line of text.split('\n')) {
+    const collapsed = line.trim().replace(/\s+/g, ' ');
+    if ((collapsed.match(/[\p{L}\p{N}]/gu)?.length ?? 0) >= 3) return collapsed.length > 80 ? `${collapsed.slice(0, 79)}…` : collapsed;
+  }
+  return '';
+}
+
+function windowName(path: string, lines: string[], w: RawWindow): string {
+  if (w.title) return w.title;
+  const label = windowLabel(sliceLines(lines, w.ownStart, w.end));
+  return label ? `${path}: ${label}` : path;
 }
 
 function markdownDoc(lines: string[], sections: Section[]): string {
@@ -498,7 +538,9 @@ function markdownDoc(lines: string[], sections: Section[]): string {
 
 /**
  * Line windows for a whole file: Markdown cut at headings (small sections merged, long ones
- * windowed, each window named by its heading), anything else in plain overlapping windows.
+ * windowed, each window named by its heading), anything else in plain overlapping windows, named
+ * by their first telling line. No window's name holds line numbers, so a window whose text an
+ * edit elsewhere leaves alone keeps its id.
  */
 export function windowChunks(file: WalkedFile): ChunkedFile {
   const text = typeof file.text === 'string' ? file.text : '';
@@ -526,12 +568,13 @@ export function windowChunks(file: WalkedFile): ChunkedFile {
         lineWindows(lines, section.start, section.end, section.title, raw);
         continue;
       }
-      if (pending && (section.end - pending.start + 1 > WINDOW_LINES || pendingSize + size > MAX_CHUNK_CHARS)) flush();
+      // A window ends with a section once it has the minimum: an edit regroups the sections around it only.
+      if (pending && (pending.end - pending.start + 1 >= WINDOW_MIN_LINES || section.end - pending.start + 1 > WINDOW_LINES || pendingSize + size > MAX_CHUNK_CHARS)) flush();
       if (pending) {
         pending.end = section.end;
         if (!pending.title) pending.title = section.title;
       } else {
-        pending = { start: section.start, end: section.end, title: section.title };
+        pending = { start: section.start, ownStart: section.start, end: section.end, title: section.title };
       }
       pendingSize += size;
     }
@@ -550,7 +593,7 @@ export function windowChunks(file: WalkedFile): ChunkedFile {
       return {
         path: file.path,
         language: file.language,
-        name: windowName(file.path, w),
+        name: windowName(file.path, lines, w),
         kind: 'window',
         startLine: w.start,
         endLine: w.end,
