@@ -466,10 +466,10 @@ interface RawWindow {
  * Overlapping windows over lines `from..to`. Where a window ends depends on the text there, not on
  * how far the file's start is: at the first blank line once it has WINDOW_MIN_LINES lines of its
  * own (or, past WINDOW_TEXT_CUT_LINES, at a line its hash picks: text without blank lines), at
- * the latest after WINDOW_LINES lines or when the next line would pass the text cap. So lines added or removed move the windows around them
- * only: the others keep their text (and with it their names, tokens, vectors and questions) at
- * other line numbers. Each window but the first starts with up to WINDOW_OVERLAP lines of the one
- * before it.
+ * the latest after WINDOW_LINES lines or when the next line would pass the text cap. So lines
+ * added or removed move the windows around them only: the others keep their text (and with it
+ * their names, tokens, vectors and questions) at other line numbers. Each window but the first
+ * starts with up to WINDOW_OVERLAP lines of the one before it.
  */
 function lineWindows(lines: string[], from: number, to: number, title: string, out: RawWindow[]): void {
   let start = from;
