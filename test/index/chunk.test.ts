@@ -675,7 +675,7 @@ ${usage}
     expect(result.chunks[0].startLine).toBe(1);
     for (const [i, chunk] of result.chunks.entries()) {
       const own = i === 0 ? chunk.endLine - chunk.startLine + 1 : chunk.endLine - result.chunks[i - 1]!.endLine;
-      expect(own).toBeGreaterThanOrEqual(24);
+      expect(own).toBeGreaterThanOrEqual(28);
       expect(own).toBeLessThanOrEqual(40);
       // Each window repeats the last 8 lines of the one before, and is named by its first own line.
       if (i > 0) expect(chunk.startLine).toBe(result.chunks[i - 1]!.endLine + 1 - 8);
@@ -684,9 +684,9 @@ ${usage}
 
     const paragraphs = Array.from({ length: 12 }, (_, p) => Array.from({ length: 7 }, (_, i) => `Paragraph ${p} says ${i}.`).join('\n')).join('\n\n');
     const prose = await chunkFile(walked('docs/guide.txt', 'text', paragraphs));
-    // Paragraphs are 8 lines with their blank line: a window closes at the first blank line once it has 24 own lines.
-    expect(prose.chunks.map((c) => [c.startLine, c.endLine])).toEqual([[1, 24], [17, 48], [41, 72], [65, 95]]);
-    expect(prose.chunks[1].name).toBe('docs/guide.txt: Paragraph 3 says 0.');
+    // Paragraphs are 8 lines with their blank line: a window closes at the first blank line once it has 28 own lines.
+    expect(prose.chunks.map((c) => [c.startLine, c.endLine])).toEqual([[1, 32], [25, 64], [57, 95]]);
+    expect(prose.chunks[1].name).toBe('docs/guide.txt: Paragraph 4 says 0.');
   });
 
   test('an edit moves only the windows around it: the others keep name and text at new lines', async () => {

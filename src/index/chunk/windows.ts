@@ -11,7 +11,7 @@ import type { Chunk, ChunkedFile, ChunkKind, Language, WalkedFile } from '../typ
 /** Cap on a chunk's text: enough for a long function, small enough for a model prompt and an embedding. */
 export const MAX_CHUNK_CHARS = 6000;
 /** A window's own lines (before the overlap is added): cut at a boundary once it has the minimum, at the latest at the maximum. */
-export const WINDOW_MIN_LINES = 24;
+export const WINDOW_MIN_LINES = 28;
 export const WINDOW_LINES = 40;
 /** Lines of the previous window a window repeats at its start. */
 export const WINDOW_OVERLAP = 8;
@@ -502,19 +502,19 @@ function isWindowBoundary(line: string, own: number): boolean {
   return text === '' || (own >= WINDOW_TEXT_CUT_LINES && fnv1a(text) % WINDOW_CUT_ONE_IN === 0);
 }
 
-/** A window without a heading is named by its first line that says something (its own lines, not the overlap). */
-function windowLabel(text: string): string {
-  for (const line of text.split('\n')) {
-    const collapsed = line.trim().replace(/\s+/g, ' ');
-    if ((collapsed.match(/[\p{L}\p{N}]/gu)?.length ?? 0) >= 3) return collapsed.length > 80 ? `${collapsed.slice(0, 79)}…` : collapsed;
-  }
-  return '';
-}
+/** Three letters or digits, whatever lies between them. */
+const SAYS_SOMETHING = /[\p{L}\p{N}][^\p{L}\p{N}]*[\p{L}\p{N}][^\p{L}\p{N}]*[\p{L}\p{N}]/u;
 
+/** A window without a heading is named by the first of its own lines (not the overlap) that says something. */
 function windowName(path: string, lines: string[], w: RawWindow): string {
   if (w.title) return w.title;
-  const label = windowLabel(sliceLines(lines, w.ownStart, w.end));
-  return label ? `${path}: ${label}` : path;
+  for (let line = w.ownStart; line <= w.end; line++) {
+    const text = lines[line - 1] ?? '';
+    if (!SAYS_SOMETHING.test(text)) continue;
+    const label = text.trim().replace(/\s+/g, ' ');
+    return `${path}: ${label.length > 80 ? `${label.slice(0, 79)}…` : label}`;
+  }
+  return path;
 }
 
 function markdownDoc(lines: string[], sections: Section[]): string {
