@@ -689,6 +689,21 @@ ${usage}
     expect(prose.chunks[1].name).toBe('docs/guide.txt: Paragraph 4 says 0.');
   });
 
+  test('lines too long for one window still make progress: every window is capped and the file is covered', async () => {
+    const long = (i: number) => `word${i} `.repeat(700);
+    const source = Array.from({ length: 30 }, (_, i) => long(i)).join('\n');
+    const result = await chunkFile(walked('docs/wide.txt', 'text', source));
+    expect(result.chunks.length).toBeGreaterThan(5);
+    for (const [i, chunk] of result.chunks.entries()) {
+      expect(chunk.text.length).toBeLessThanOrEqual(6000);
+      // A window's text holds its own line: an overlap never crowds it out.
+      const own = i === 0 ? chunk.startLine : result.chunks[i - 1]!.endLine + 1;
+      expect(chunk.text).toContain(`word${own - 1} word${own - 1}`);
+    }
+    expect(result.chunks[result.chunks.length - 1]!.endLine).toBe(30);
+    expect(new Set(result.chunks.map((c) => c.name)).size).toBe(result.chunks.length);
+  });
+
   test('an edit moves only the windows around it: the others keep name and text at new lines', async () => {
     const para = (p: number) => [`Section ${p}`, ...Array.from({ length: 5 + (p % 4) }, (_, i) => `Text ${p}.${i} of the guide, with some words.`)].join('\n');
     const before = Array.from({ length: 60 }, (_, p) => para(p)).join('\n\n');

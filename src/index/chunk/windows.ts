@@ -469,12 +469,12 @@ interface RawWindow {
  * the latest after WINDOW_LINES lines or when the next line would pass the text cap. So lines
  * added or removed move the windows around them only: the others keep their text (and with it
  * their names, tokens, vectors and questions) at other line numbers. Each window but the first
- * starts with up to WINDOW_OVERLAP lines of the one before it.
+ * starts with up to WINDOW_OVERLAP lines of the one before it (at most a quarter of the text cap).
  */
 function lineWindows(lines: string[], from: number, to: number, title: string, out: RawWindow[]): void {
   let start = from;
   while (start <= to && out.length < MAX_WINDOWS_PER_FILE) {
-    const overlap = start === from ? 0 : Math.min(WINDOW_OVERLAP, start - from);
+    const overlap = overlapBefore(lines, from, start);
     let end = start;
     let size = windowChars(lines, start - overlap, start);
     while (end < to && end - start + 1 < WINDOW_LINES && !isWindowBoundary(lines[end - 1]!, end - start + 1)) {
@@ -486,6 +486,18 @@ function lineWindows(lines: string[], from: number, to: number, title: string, o
     if (sliceLines(lines, start, end).trim()) out.push({ start: start - overlap, ownStart: start, end, title });
     start = end + 1;
   }
+}
+
+/** How many lines before `start` (down to `from`) a window repeats: up to WINDOW_OVERLAP, and no more than a quarter of the text cap. */
+function overlapBefore(lines: string[], from: number, start: number): number {
+  let overlap = 0;
+  let size = 0;
+  while (overlap < WINDOW_OVERLAP && start - overlap - 1 >= from) {
+    size += lines[start - overlap - 2]!.length + 1;
+    if (size > MAX_CHUNK_CHARS / 4) break;
+    overlap++;
+  }
+  return overlap;
 }
 
 /** The characters of lines `from..to` with their newlines. */
