@@ -86,7 +86,7 @@ export type ChunkKind =
 export interface Chunk {
   path: string;
   language: Language;
-  /** Qualified name, e.g. `QuerySet.bulk_create`; for windows their heading, or `path: first telling line`. */
+  /** Qualified name, e.g. `QuerySet.bulk_create`; for windows their heading or first telling line. */
   name: string;
   kind: ChunkKind;
   /** 1-based, inclusive. */

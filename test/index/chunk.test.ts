@@ -667,11 +667,11 @@ ${usage}
     expect(result.symbols).toEqual(['Shop', 'Install', 'Usage']);
   });
 
-  test('plain windows overlap, are named by path and first telling line, and end at blank lines once long enough; a giant file is capped', async () => {
+  test('plain windows overlap, are named by their first telling line, and end at blank lines once long enough; a giant file is capped', async () => {
     const source = Array.from({ length: 5000 }, (_, i) => `msgid "line ${i}"`).join('\n');
     const result = await chunkFile(walked('locale/fr/django.po', 'text', source));
     expect(result.chunks.length).toBe(60);
-    expect(result.chunks[0].name).toBe('locale/fr/django.po: msgid "line 0"');
+    expect(result.chunks[0].name).toBe('msgid "line 0"');
     expect(result.chunks[0].startLine).toBe(1);
     for (const [i, chunk] of result.chunks.entries()) {
       const own = i === 0 ? chunk.endLine - chunk.startLine + 1 : chunk.endLine - result.chunks[i - 1]!.endLine;
@@ -679,14 +679,14 @@ ${usage}
       expect(own).toBeLessThanOrEqual(40);
       // Each window repeats the last 8 lines of the one before, and is named by its first own line.
       if (i > 0) expect(chunk.startLine).toBe(result.chunks[i - 1]!.endLine + 1 - 8);
-      if (i > 0) expect(chunk.name).toBe(`locale/fr/django.po: msgid "line ${result.chunks[i - 1]!.endLine}"`);
+      if (i > 0) expect(chunk.name).toBe(`msgid "line ${result.chunks[i - 1]!.endLine}"`);
     }
 
     const paragraphs = Array.from({ length: 12 }, (_, p) => Array.from({ length: 7 }, (_, i) => `Paragraph ${p} says ${i}.`).join('\n')).join('\n\n');
     const prose = await chunkFile(walked('docs/guide.txt', 'text', paragraphs));
     // Paragraphs are 8 lines with their blank line: a window closes at the first blank line once it has 28 own lines.
     expect(prose.chunks.map((c) => [c.startLine, c.endLine])).toEqual([[1, 32], [25, 64], [57, 95]]);
-    expect(prose.chunks[1].name).toBe('docs/guide.txt: Paragraph 4 says 0.');
+    expect(prose.chunks[1].name).toBe('Paragraph 4 says 0.');
   });
 
   test('lines too long for one window still make progress: every window is capped and the file is covered', async () => {

@@ -517,14 +517,17 @@ function isWindowBoundary(line: string, own: number): boolean {
 /** Three letters or digits, whatever lies between them. */
 const SAYS_SOMETHING = /[\p{L}\p{N}][^\p{L}\p{N}]*[\p{L}\p{N}][^\p{L}\p{N}]*[\p{L}\p{N}]/u;
 
-/** A window without a heading is named by the first of its own lines (not the overlap) that says something. */
+/**
+ * A window without a heading is named by the first of its own lines (not the overlap) that says
+ * something, as the comment shows it next to the file's link; by its path when none does.
+ */
 function windowName(path: string, lines: string[], w: RawWindow): string {
   if (w.title) return w.title;
   for (let line = w.ownStart; line <= w.end; line++) {
     const text = lines[line - 1] ?? '';
     if (!SAYS_SOMETHING.test(text)) continue;
     const label = text.trim().replace(/\s+/g, ' ');
-    return `${path}: ${label.length > 80 ? `${label.slice(0, 79)}…` : label}`;
+    return label.length > 80 ? `${label.slice(0, 79)}…` : label;
   }
   return path;
 }
@@ -552,7 +555,7 @@ function markdownDoc(lines: string[], sections: Section[]): string {
  * Line windows for a whole file: Markdown cut at headings (small sections merged, long ones
  * windowed, each window named by its heading), anything else in plain overlapping windows, named
  * by their first telling line. No window's name holds line numbers, so a window whose text an
- * edit elsewhere leaves alone keeps its id.
+ * edit elsewhere leaves alone keeps its id (`path#name`).
  */
 export function windowChunks(file: WalkedFile): ChunkedFile {
   const text = typeof file.text === 'string' ? file.text : '';
