@@ -16,6 +16,15 @@ function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
+/**
+ * The whole process's CPU time (all its threads, start-up included) and page faults so far: on a
+ * machine whose speed varies from run to run, steadier measures of an index run's work than its time.
+ */
+function processWork(): { cpuMs: number; pageFaults: number } {
+  const usage = process.resourceUsage();
+  return { cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000), pageFaults: usage.minorPageFault + usage.majorPageFault };
+}
+
 function formatSummary(summary: IndexSummary): string {
   const lines = [
     `Indexed ${summary.repo} at ${summary.commit.slice(0, 12)} (${summary.incremental ? `incremental from ${summary.previousCommit?.slice(0, 12)}` : `full: ${summary.rebuildReason ?? 'rebuild'}`}) in ${(summary.ms / 1000).toFixed(1)} s`,
@@ -82,7 +91,7 @@ export function buildProgram(): Command {
         bar.stop();
         if (flags.json) {
           const { repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental } = summary;
-          console.log(JSON.stringify({ repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental, peakRssMb: peakRssMb(), skipped: summary.skipped, timings: summary.timings, warnings: summary.warnings }));
+          console.log(JSON.stringify({ repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental, peakRssMb: peakRssMb(), ...processWork(), skipped: summary.skipped, timings: summary.timings, warnings: summary.warnings }));
         } else {
           console.log(formatSummary(summary));
         }

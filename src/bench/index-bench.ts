@@ -44,6 +44,9 @@ export interface IndexRun {
   /** From spawning the process to its exit: adds Node's start and module loading to `ms`. */
   wallMs: number;
   peakRssMb: number;
+  /** The whole process's CPU time (all threads) and page faults, as `scout index --json` reports them. */
+  cpuMs?: number;
+  pageFaults?: number;
   files: number;
   chunks: number;
   questions: number;
@@ -176,8 +179,8 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
       change = await indexChange({ uri: path.join(work, 'base', 'lancedb'), repoId: full.repo }, { uri: path.join(work, 'head', 'lancedb'), repoId: reference.repo });
     }
     const warm = options.warm ? await warmRuns(options, options.warm, path.join(work, 'warm'), runs, step) : undefined;
-    const runOf = ({ ms, wallMs, peakRssMb, files, chunks, questions, historyCommits, edges, incremental, timings }: IndexRun): IndexRun => ({
-      ms, wallMs, peakRssMb, files, chunks, questions, historyCommits, edges, incremental, timings,
+    const runOf = ({ ms, wallMs, peakRssMb, cpuMs, pageFaults, files, chunks, questions, historyCommits, edges, incremental, timings }: IndexRun): IndexRun => ({
+      ms, wallMs, peakRssMb, cpuMs, pageFaults, files, chunks, questions, historyCommits, edges, incremental, timings,
     });
     return {
       repo: options.repo,
@@ -268,6 +271,12 @@ export function formatIndexBenchReport(report: IndexBenchReport): string {
     `  = ${pct(report.incremental.ratio)} of the full run`,
     `  phases (median ms): ${phases.map((phase) => `${phase} ${median(runs.map((r) => r.timings[phase] ?? 0)) ?? 0}`).join(' · ')}`,
   ];
+  const cpu = median(runs.flatMap((r) => (r.cpuMs === undefined ? [] : [r.cpuMs])));
+  const faults = median(runs.flatMap((r) => (r.pageFaults === undefined ? [] : [r.pageFaults])));
+  if (cpu !== undefined && faults !== undefined && report.full.cpuMs !== undefined) {
+    // Steadier than times on a machine whose speed drifts: compare these between runs of a day.
+    lines.push(`  whole process (median): CPU ${cpu} ms (full run ${report.full.cpuMs} ms) · ${faults} page faults (full run ${report.full.pageFaults})`);
+  }
   if (report.warm) {
     lines.push(
       `In one process (as the app's index worker): full ${report.warm.fullMs} ms, update median ${report.warm.medianMs} ms of ${report.warm.runs.length} (${report.warm.minMs}-${report.warm.maxMs})`,

@@ -43,6 +43,8 @@ describe('scout bench-index', () => {
       expect(report.warm!.fullMs).toBeGreaterThan(0);
       expect(report.warm!.ratio).toBeGreaterThan(0);
       expect(formatIndexBenchReport(report)).toMatch(/rows identical to a full index/);
+      expect(report.incremental.runs[0]!.cpuMs).toBeGreaterThan(0);
+      expect(formatIndexBenchReport(report)).toMatch(/whole process \(median\): CPU \d+ ms \(full run \d+ ms\) · \d+ page faults \(full run \d+\)/);
       expect(formatIndexBenchReport(report)).toMatch(/In one process \(as the app's index worker\): full \d+ ms, update median \d+ ms of 1/);
     } finally {
       await repo.cleanup();

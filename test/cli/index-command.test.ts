@@ -34,6 +34,9 @@ describe('scout index (as a user runs it)', () => {
     const first = JSON.parse((await scout(['index', repo.dir, '--commit', repo.shas[0], '--data-dir', dataDir, '--json'])).stdout);
     expect(first).toMatchObject({ commit: repo.shas[0], files: 2, historyCommits: 1, incremental: false });
     expect(first.chunks).toBeGreaterThan(0);
+    // The whole process's work, for comparing runs on a machine whose speed drifts.
+    expect(first.cpuMs).toBeGreaterThan(0);
+    expect(first.pageFaults).toBeGreaterThan(1000);
     const second = JSON.parse((await scout(['index', repo.dir, '--data-dir', dataDir, '--json'])).stdout);
     expect(second).toMatchObject({ commit: repo.shas[1], files: 3, historyCommits: 2, incremental: true });
     expect(second.edges).toBeGreaterThan(0);
