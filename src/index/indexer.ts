@@ -280,9 +280,14 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     });
     if (keptRows.size > KEEP_CHUNK_ROWS_MAX) keptRows.clear();
     const asked = allChunks.flatMap((chunk, i) => (keptQuestions.has(ids[i]!) ? [] : [{ chunk, id: ids[i]! }]));
-    // The tokens and vectors of the rewritten chunks the index holds unchanged (moved lines), read
-    // while the questions are made, before their rows go.
-    const reusedPromise = kept ? reusedChunks(store, kept.chunks, allChunks.flatMap((chunk, i) => (keptRows.has(ids[i]!) ? [] : [{ ...chunk, content_hash: textHashes[i]! }]))) : Promise.resolve(new Map());
+    // The chunks whose rows are written again, each with the key by which it takes over a kept
+    // row's tokens and vector.
+    const toRewrite = allChunks.flatMap((chunk, i) =>
+      keptRows.has(ids[i]!) ? [] : [{ chunk, id: ids[i]!, textHash: textHashes[i]!, key: reuseKey({ ...chunk, content_hash: textHashes[i]! }) }],
+    );
+    // The tokens and vectors of those the index holds unchanged (moved lines), read while the
+    // questions are made, before their rows go.
+    const reusedPromise: Promise<ReusedChunks> = kept ? reusedChunks(store, kept.chunks, toRewrite.map(({ key }) => key)) : Promise.resolve(new Map());
     reusedPromise.catch(() => undefined);
     const questionResult = await buildQuestions(parsed, asked, options, { store, logger });
     warnings.push(...questionResult.warnings);
@@ -311,7 +316,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     historyCleared.catch(() => undefined);
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
     const reused = await reusedPromise;
-    const rewritten = allChunks.flatMap((chunk, i) => (keptRows.has(ids[i]!) ? [] : [{ chunk, row: chunkRow(chunk, ids[i]!, textHashes[i]!, reused) }]));
+    const rewritten = toRewrite.map(({ chunk, id, textHash, key }) => ({ chunk, row: chunkRow(chunk, id, textHash, reused.get(key)) }));
     const chunkRows = rewritten.map(({ row }) => row);
     const questionRows = questionRowsOf(questionResult.questions);
     const toEmbed: EmbedItem[] = [
@@ -552,11 +557,11 @@ type KeptChunks = Map<string, bigint>;
 type ReusedChunks = Map<string, { tokens: string; vector: Float32Array }>;
 
 /**
- * The tokens and vectors of the `kept` chunk rows that `rewritten` chunks (by `reuseKey`) take
- * over, read by row id: of a changed file's chunks, those unchanged but moved.
+ * The tokens and vectors of the `kept` chunk rows that rewritten chunks (by their `reuseKey`s)
+ * take over, read by row id: of a changed file's chunks, those unchanged but moved.
  */
-async function reusedChunks(store: RepoStore, kept: KeptChunks, rewritten: Array<Parameters<typeof reuseKey>[0]>): Promise<ReusedChunks> {
-  const keys = [...new Set(rewritten.map(reuseKey).filter((key) => kept.has(key)))];
+async function reusedChunks(store: RepoStore, kept: KeptChunks, rewrittenKeys: string[]): Promise<ReusedChunks> {
+  const keys = [...new Set(rewrittenKeys.filter((key) => kept.has(key)))];
   const rows = await store.takeRows<{ tokens: string; vector: Float32Array }>('chunks', keys.map((key) => kept.get(key)!), { columns: ['tokens', 'vector'] });
   return new Map(keys.map((key, i) => [key, { tokens: rows[i]!.tokens, vector: rows[i]!.vector }]));
 }
@@ -571,8 +576,8 @@ function questionKey(row: { path: string; name: string; kind: string; signature:
   return `${reuseKey(row)}\0${row.kind}`;
 }
 
-function chunkRow(chunk: Chunk, id: string, contentHashOfText: string, reusable: ReusedChunks): ChunkRow {
-  const reused = reusable.get(reuseKey({ ...chunk, content_hash: contentHashOfText }));
+/** A chunk's row; `reused` are the tokens and vector of the kept row with the same `reuseKey`, if any. */
+function chunkRow(chunk: Chunk, id: string, contentHashOfText: string, reused?: { tokens: string; vector: Float32Array }): ChunkRow {
   return {
     id,
     path: chunk.path,

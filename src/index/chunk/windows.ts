@@ -476,35 +476,32 @@ function lineWindows(lines: string[], from: number, to: number, title: string, o
   while (start <= to && out.length < MAX_WINDOWS_PER_FILE) {
     const overlap = overlapBefore(lines, from, start);
     let end = start;
-    let size = windowChars(lines, start - overlap, start);
+    let size = overlap.chars + lines[start - 1]!.length + 1;
     while (end < to && end - start + 1 < WINDOW_LINES && !isWindowBoundary(lines[end - 1]!, end - start + 1)) {
       const next = lines[end]!.length + 1;
       if (size + next > MAX_CHUNK_CHARS) break;
       end++;
       size += next;
     }
-    if (sliceLines(lines, start, end).trim()) out.push({ start: start - overlap, ownStart: start, end, title });
+    if (sliceLines(lines, start, end).trim()) out.push({ start: start - overlap.lines, ownStart: start, end, title });
     start = end + 1;
   }
 }
 
-/** How many lines before `start` (down to `from`) a window repeats: up to WINDOW_OVERLAP, and no more than a quarter of the text cap. */
-function overlapBefore(lines: string[], from: number, start: number): number {
+/**
+ * The lines before `start` (down to `from`) a window repeats, and their characters with newlines:
+ * up to WINDOW_OVERLAP lines, and no more than a quarter of the text cap.
+ */
+function overlapBefore(lines: string[], from: number, start: number): { lines: number; chars: number } {
   let overlap = 0;
-  let size = 0;
+  let chars = 0;
   while (overlap < WINDOW_OVERLAP && start - overlap - 1 >= from) {
-    size += lines[start - overlap - 2]!.length + 1;
-    if (size > MAX_CHUNK_CHARS / 4) break;
+    const next = lines[start - overlap - 2]!.length + 1;
+    if (chars + next > MAX_CHUNK_CHARS / 4) break;
+    chars += next;
     overlap++;
   }
-  return overlap;
-}
-
-/** The characters of lines `from..to` with their newlines. */
-function windowChars(lines: string[], from: number, to: number): number {
-  let size = 0;
-  for (let line = from; line <= to; line++) size += (lines[line - 1]?.length ?? 0) + 1;
-  return size;
+  return { lines: overlap, chars };
 }
 
 /** Whether a window with `own` lines ends at `line`. */
