@@ -11,25 +11,26 @@ import { registerDemoCommand } from './cli/demo-command.ts';
 import { registerTriageCommand } from './cli/triage-command.ts';
 import { storageFor } from './cli/storage.ts';
 
-function peakRssMb(): number {
-  // maxRSS is in kilobytes on Linux.
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
 /**
- * The whole process's CPU time (all its threads, start-up included) and page faults so far: on a
- * machine whose speed varies from run to run, steadier measures of an index run's work than its time.
+ * The whole process's peak RSS, CPU time (all its threads, start-up included) and page faults so
+ * far: on a machine whose speed varies from run to run, the last two measure an index run's work
+ * more steadily than its time.
  */
-function processWork(): { cpuMs: number; pageFaults: number } {
+function processUsage(): { peakRssMb: number; cpuMs: number; pageFaults: number } {
   const usage = process.resourceUsage();
-  return { cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000), pageFaults: usage.minorPageFault + usage.majorPageFault };
+  return {
+    // maxRSS is in kilobytes on Linux.
+    peakRssMb: Math.round(usage.maxRSS / 1024),
+    cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000),
+    pageFaults: usage.minorPageFault + usage.majorPageFault,
+  };
 }
 
 function formatSummary(summary: IndexSummary): string {
   const lines = [
     `Indexed ${summary.repo} at ${summary.commit.slice(0, 12)} (${summary.incremental ? `incremental from ${summary.previousCommit?.slice(0, 12)}` : `full: ${summary.rebuildReason ?? 'rebuild'}`}) in ${(summary.ms / 1000).toFixed(1)} s`,
     `  files ${summary.files} · chunks ${summary.chunks} · questions ${summary.questions} · history commits ${summary.historyCommits} · edges ${summary.edges}`,
-    `  re-read ${summary.changedFiles} files${summary.incremental ? `, removed ${summary.deletedFiles}` : ''} · peak RSS ${peakRssMb()} MB`,
+    `  re-read ${summary.changedFiles} files${summary.incremental ? `, removed ${summary.deletedFiles}` : ''} · peak RSS ${processUsage().peakRssMb} MB`,
   ];
   const skipped = Object.entries(summary.skipped);
   if (skipped.length > 0) lines.push(`  skipped: ${skipped.map(([reason, count]) => `${reason} ${count}`).join(', ')}`);
@@ -91,7 +92,7 @@ export function buildProgram(): Command {
         bar.stop();
         if (flags.json) {
           const { repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental } = summary;
-          console.log(JSON.stringify({ repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental, peakRssMb: peakRssMb(), ...processWork(), skipped: summary.skipped, timings: summary.timings, warnings: summary.warnings }));
+          console.log(JSON.stringify({ repo, commit, files, chunks, questions, historyCommits, edges, ms, incremental, ...processUsage(), skipped: summary.skipped, timings: summary.timings, warnings: summary.warnings }));
         } else {
           console.log(formatSummary(summary));
         }

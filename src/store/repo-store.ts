@@ -314,8 +314,8 @@ export class RepoStore {
    * the table must not have changed since those were read. A row id the table lacks is an error.
    */
   async takeRows<Row>(name: TableName, rowIds: readonly bigint[], options: { columns: string[] }): Promise<Row[]> {
-    const table = await this.table(name);
     if (rowIds.length === 0) return [];
+    const table = await this.table(name);
     if (!table) throw new Error(`cannot read rows of ${name}: the table does not exist`);
     const result = await table.takeRowIds(rowIds).select(options.columns).withRowId().toArrow(WHOLE_BATCHES);
     const taken = columnsToRows<Row & { [ROW_ID]: bigint }>(result, [...options.columns, ROW_ID]);
