@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The CLI runs the TypeScript sources directly through tsx, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// The CLI, from a bundle of the TypeScript sources built on first use (see load-cli.js), so a
+// fresh clone needs no build step.
+import process from 'node:process';
+import { loadCli } from './load-cli.js';
 
-register();
-const { main } = await import('../src/cli.ts');
+const { main } = await loadCli();
 await main(process.argv);

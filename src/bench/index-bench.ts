@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../errors.ts';
 import { indexRepository, type IndexOptions, type IndexPhase } from '../index/indexer.ts';
 import { log } from '../log.ts';
 import { startHelper } from '../scm/launcher.ts';
 import { median } from '../median.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { RepoStore } from '../store/repo-store.ts';
 import { INDEX_TABLES, type FileRow, type IndexTable } from '../store/schema.ts';
 import { BenchError } from './bench.ts';
@@ -80,7 +80,7 @@ export interface IndexChange {
   indexedBytes: number;
 }
 
-const SCOUT = fileURLToPath(new URL('../../bin/scout.js', import.meta.url));
+const SCOUT = path.join(PROJECT_ROOT, 'bin', 'scout.js');
 
 /** Runs `scout index --json` in a new process (a push is indexed by a fresh process, with cold caches). */
 async function runIndex(repo: string, commit: string, dataDir: string): Promise<IndexRun & { repo: string }> {

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { RepositoryError, ScoutError } from '../errors.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 
 /**
  * The sample repository `npm run demo` triages: a small bookshop whose files live in `demo/sample/`
@@ -16,7 +16,7 @@ import { RepositoryError, ScoutError } from '../errors.ts';
  */
 
 /** `demo/` of this checkout, wherever the process was started from. */
-export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
+export const DEMO_DIR = `${path.join(PROJECT_ROOT, 'demo')}${path.sep}`;
 
 export interface SampleIssue {
   title: string;

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import './lance-runtime.ts';
-import * as lancedb from '@lancedb/lancedb';
+import type * as Lance from '@lancedb/lancedb';
 import { log } from '../log.ts';
 import { rowsToArrow, stringColumn } from './arrow-rows.ts';
 import type { EmbeddingCache } from '../ai/cached-embedder.ts';
@@ -15,6 +16,10 @@ import {
   type RecordTable,
   type TableName,
 } from './schema.ts';
+
+// Required, not imported: an import would be evaluated before lance-runtime's settings wherever
+// the two end up in one module (the CLI's bundle); LanceDB reads some of them as it loads.
+const lancedb = createRequire(import.meta.url)('@lancedb/lancedb') as typeof Lance;
 
 export interface QuestionCache {
   get(keys: string[]): Promise<Map<string, string[]>>;
@@ -73,7 +78,7 @@ const VERSION_RETENTION_MS = 7 * 24 * 3600 * 1000;
  * the versions older than `retentionMs` (7 days, LanceDB's default) but never `keep` or a newer
  * one: a reader pinned to the last complete index keeps reading it however old it is.
  */
-async function optimizeKeeping(table: lancedb.Table, keep: number | undefined, retentionMs = VERSION_RETENTION_MS): Promise<void> {
+async function optimizeKeeping(table: Lance.Table, keep: number | undefined, retentionMs = VERSION_RETENTION_MS): Promise<void> {
   let cutoff = new Date(Date.now() - retentionMs);
   if (keep !== undefined) {
     const kept = (await table.listVersions()).find((version) => version.version === keep);
@@ -112,15 +117,15 @@ const ftsConfig = () => lancedb.Index.fts({
  * reach another repository's rows.
  */
 export class RepoStore {
-  private readonly tables = new Map<TableName, lancedb.Table>();
-  private readonly opening = new Map<TableName, Promise<lancedb.Table | undefined>>();
+  private readonly tables = new Map<TableName, Lance.Table>();
+  private readonly opening = new Map<TableName, Promise<Lance.Table | undefined>>();
   /** Each open table's schema, asked once: `add` then reaches LanceDB without waiting for a reply first. */
-  private readonly schemas = new WeakMap<lancedb.Table, Promise<Awaited<ReturnType<lancedb.Table['schema']>>>>();
+  private readonly schemas = new WeakMap<Lance.Table, Promise<Awaited<ReturnType<Lance.Table['schema']>>>>();
 
   private constructor(
     readonly repoId: string,
     readonly uri: string,
-    private readonly db: lancedb.Connection,
+    private readonly db: Lance.Connection,
   ) {}
 
   static async open(lancedbUri: string, repoId: string): Promise<RepoStore> {
@@ -145,7 +150,7 @@ export class RepoStore {
     this.db.close();
   }
 
-  private async table(name: TableName): Promise<lancedb.Table | undefined> {
+  private async table(name: TableName): Promise<Lance.Table | undefined> {
     const cached = this.tables.get(name);
     if (cached) return cached;
     // Concurrent callers share one open, so a table is never opened twice.
@@ -163,7 +168,7 @@ export class RepoStore {
     return opening;
   }
 
-  private async requireTable(name: TableName): Promise<lancedb.Table> {
+  private async requireTable(name: TableName): Promise<Lance.Table> {
     const table = await this.table(name);
     if (!table) throw new Error(`The index of ${this.repoId} has no ${name} table; run \`scout index\` first.`);
     return table;
@@ -221,7 +226,7 @@ export class RepoStore {
     }
   }
 
-  private schemaOf(table: lancedb.Table): ReturnType<lancedb.Table['schema']> {
+  private schemaOf(table: Lance.Table): ReturnType<Lance.Table['schema']> {
     let schema = this.schemas.get(table);
     if (!schema) {
       schema = table.schema();
@@ -427,7 +432,7 @@ export class RepoStore {
   /** The embedding cache of this repository (content hash → vector), for paid embedders. */
   embeddingCache(): EmbeddingCache {
     // Created on the first put, when the vector length is known.
-    const open = async (dimension?: number): Promise<lancedb.Table | undefined> => {
+    const open = async (dimension?: number): Promise<Lance.Table | undefined> => {
       const existing = await this.table('embed_cache');
       if (existing || dimension === undefined) return existing;
       const created = await this.db.createEmptyTable('embed_cache', tableSchema('embed_cache', dimension), {
@@ -454,7 +459,7 @@ export class RepoStore {
 
   /** Questions a model already wrote for a chunk's content (content hash → questions). */
   questionCache(): QuestionCache {
-    const open = async (): Promise<lancedb.Table> => {
+    const open = async (): Promise<Lance.Table> => {
       const existing = await this.table('question_cache');
       if (existing) return existing;
       const created = await this.db.createEmptyTable('question_cache', tableSchema('question_cache', 0), { existOk: true });
@@ -516,7 +521,7 @@ export class RepoStore {
     return table ? table.countRows() : 0;
   }
 
-  private async recordTable(name: RecordTable): Promise<lancedb.Table> {
+  private async recordTable(name: RecordTable): Promise<Lance.Table> {
     const existing = await this.table(name);
     if (existing) return existing;
     const created = await this.db.createEmptyTable(name, tableSchema(name, 0), { existOk: true });
@@ -544,14 +549,14 @@ function inLists(values: string[]): string[] {
 }
 
 /** The rows of a cache table whose `key` is one of `keys`. */
-async function rowsWithKeys<Row>(table: lancedb.Table, keys: string[]): Promise<Row[]> {
+async function rowsWithKeys<Row>(table: Lance.Table, keys: string[]): Promise<Row[]> {
   const rows: Row[] = [];
   for (const list of inLists(keys)) rows.push(...((await table.query().where(`key IN (${list})`).toArray()) as Row[]));
   return rows;
 }
 
 /** Rows of an Arrow result as plain objects, decoded column by column; fixed-size float lists (vectors) as Float32Arrays. */
-function columnsToRows<Row>(result: Awaited<ReturnType<ReturnType<lancedb.Table['query']>['toArrow']>>, columns: string[]): Row[] {
+function columnsToRows<Row>(result: Awaited<ReturnType<ReturnType<Lance.Table['query']>['toArrow']>>, columns: string[]): Row[] {
   const values = columns.map((column): ArrayLike<unknown> => {
     const child = result.getChild(column);
     if (!child) return [];
