@@ -279,6 +279,10 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       if (held.startLine === chunk.startLine && held.endLine === chunk.endLine) keptRows.add(ids[i]!);
     });
     if (keptRows.size > KEEP_CHUNK_ROWS_MAX) keptRows.clear();
+    // The questions of the changed files' chunks that changed go now, on LanceDB's threads (nothing
+    // reads that table during the run), and the files' own questions with them.
+    const questionsCleared = kept ? clearQuestions(store, { paths: removedPaths, held: [...kept.heldChunks.keys()], keptQuestions }) : Promise.resolve();
+    questionsCleared.catch(() => undefined);
     const asked = allChunks.flatMap((chunk, i) => (keptQuestions.has(ids[i]!) ? [] : [{ chunk, id: ids[i]! }]));
     // The chunks whose rows are written again, each with the key by which it takes over a kept
     // row's tokens and vector.
@@ -291,10 +295,8 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     reusedPromise.catch(() => undefined);
     const questionResult = await buildQuestions(parsed, asked, options, { store, logger });
     warnings.push(...questionResult.warnings);
-    // The changed files' other chunk rows and questions go (and the files' own questions), while vectors and edges are made.
-    const chunksCleared = kept
-      ? reusedPromise.then(() => clearChunks(store, { paths: removedPaths, held: [...kept.heldChunks.keys()], keptRows, keptQuestions }))
-      : Promise.resolve();
+    // The changed files' other chunk rows go, once the moved ones' tokens and vectors are read, while vectors and edges are made.
+    const chunksCleared = kept ? reusedPromise.then(() => clearChunkRows(store, { paths: removedPaths, keptRows })) : Promise.resolve();
     chunksCleared.catch(() => undefined);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
@@ -334,7 +336,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const written = Promise.all([
       store.add('files', fileRows),
       chunksCleared.then(() => store.add('chunks', chunkRows)),
-      chunksCleared.then(() => store.add('questions', questionRows)),
+      questionsCleared.then(() => store.add('questions', questionRows)),
       replaceSegments(store, storedSegments, segments.rows()),
       historyCleared.then(() => store.add('history', history.added)),
     ]);
@@ -724,8 +726,8 @@ function slideWindow(window: string[], keptRows: EdgeRow[], newRows: HistoryRow[
  * Deletes what an incremental run replaces: the file rows of changed, renamed and deleted files
  * and their import edges, once `ready` says the run has read what it reuses of them and goes on as
  * an update (false: nothing is deleted); and has the schemas ready for the writes that follow.
- * (Chunk rows and questions go once the run knows which chunks changed (`clearChunks`), history
- * edges once it knows which files' commits changed.)
+ * (Chunk rows and questions go once the run knows which chunks changed (`clearChunkRows`,
+ * `clearQuestions`), history edges once it knows which files' commits changed.)
  */
 async function clearChanged(store: RepoStore, removedPaths: string[], ready: Promise<boolean>): Promise<void> {
   await Promise.all([
@@ -743,20 +745,20 @@ async function clearChanged(store: RepoStore, removedPaths: string[], ready: Pro
 /** Above this many kept chunk rows an update rewrites them all: the predicate that spares them would get long. */
 const KEEP_CHUNK_ROWS_MAX = 5_000;
 
-/**
- * Deletes the chunk rows of `paths` (changed, renamed and deleted files) but those in `keptRows`
- * (at most KEEP_CHUNK_ROWS_MAX),
- * the questions of the chunks the index `held` there but those in `keptQuestions`, and the
- * files' own questions.
- */
-async function clearChunks(store: RepoStore, sets: { paths: string[]; held: string[]; keptRows: Set<string>; keptQuestions: Set<string> }): Promise<void> {
+/** Deletes the chunk rows of `paths` (changed, renamed and deleted files) but those in `keptRows` (at most KEEP_CHUNK_ROWS_MAX). */
+async function clearChunkRows(store: RepoStore, sets: { paths: string[]; keptRows: Set<string> }): Promise<void> {
   const spared = sets.keptRows.size > 0 ? ` AND id NOT IN (${[...sets.keptRows].map(sqlString).join(', ')})` : '';
-  await Promise.all([
-    store.deleteMatching('chunks', sets.paths, (list) => `path IN (${list})${spared}`),
-    (async () => {
-      await store.deleteIn('questions', 'chunk_id', sets.held.filter((id) => !sets.keptQuestions.has(id)));
-      await store.deleteMatching('questions', sets.paths, (list) => `chunk_id = '' AND path IN (${list})`);
-    })(),
+  await store.deleteMatching('chunks', sets.paths, (list) => `path IN (${list})${spared}`);
+}
+
+/**
+ * Deletes the questions of the chunks the index `held` in the changed files but those in
+ * `keptQuestions`, and the files' own questions (`paths`), in one pass over the table.
+ */
+async function clearQuestions(store: RepoStore, sets: { paths: string[]; held: string[]; keptQuestions: Set<string> }): Promise<void> {
+  await store.deleteAny('questions', [
+    { values: sets.held.filter((id) => !sets.keptQuestions.has(id)), predicate: (list) => `chunk_id IN (${list})` },
+    { values: sets.paths, predicate: (list) => `chunk_id = '' AND path IN (${list})` },
   ]);
 }
 

@@ -269,10 +269,20 @@ export class RepoStore {
 
   /** Deletes the rows `predicate` matches for each batch of `values` (a quoted, comma-separated list for `IN (…)`). */
   async deleteMatching(name: IndexTable, values: Iterable<string>, predicate: (list: string) => string): Promise<void> {
-    const lists = inLists([...values]);
-    if (lists.length === 0) return;
+    await this.deleteAny(name, [{ values, predicate }]);
+  }
+
+  /**
+   * Deletes the rows any of `parts` matches (each as `deleteMatching`), joining the batches' clauses
+   * with OR into as few deletes as keep a predicate within DELETE_LITERALS values: each delete scans
+   * the table and commits a version, so two clauses cost about as much as one.
+   */
+  async deleteAny(name: IndexTable, parts: Array<{ values: Iterable<string>; predicate: (list: string) => string }>): Promise<void> {
+    const clauses = parts.flatMap(({ values, predicate }) => inLists([...values]).map((list) => `(${predicate(list)})`));
+    if (clauses.length === 0) return;
     const table = await this.requireTable(name);
-    for (const list of lists) await table.delete(predicate(list));
+    const perDelete = Math.max(1, Math.floor(DELETE_LITERALS / IN_BATCH));
+    for (let start = 0; start < clauses.length; start += perDelete) await table.delete(clauses.slice(start, start + perDelete).join(' OR '));
   }
 
   async readRows<Row>(name: IndexTable, options: { columns?: string[]; where?: string } = {}): Promise<Row[]> {
@@ -540,6 +550,8 @@ export class RepoStore {
 
 /** Group clauses per delete predicate. */
 const GROUP_CLAUSES = 100;
+/** Values (in IN lists) per delete predicate, at most. */
+const DELETE_LITERALS = 3_000;
 
 /** `values` as quoted, comma-separated lists of at most IN_BATCH items, for `IN (…)` predicates. */
 function inLists(values: string[]): string[] {

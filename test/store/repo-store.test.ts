@@ -112,6 +112,33 @@ describe('RepoStore', () => {
   });
 });
 
+describe('deletes', () => {
+  test('deleteAny removes the rows any part matches, batching long lists, in as few versions as its predicate budget allows', async () => {
+    const store = await openTemp();
+    await store.resetIndexTables(4);
+    const rows = Array.from({ length: 4_000 }, (_, i) => chunk(i, new Float32Array([1, 0, 0, 0])));
+    await store.add('chunks', rows);
+    const before = (await store.tableVersions()).chunks;
+    // 3,500 ids (12 IN batches of 300) and two paths, under two different predicates.
+    const ids = rows.slice(0, 3_500).map((row) => row.id);
+    await store.deleteAny('chunks', [
+      { values: ids, predicate: (list) => `id IN (${list})` },
+      { values: ['pkg/f3900.py', 'pkg/f3999.py', 'pkg/nowhere.py'], predicate: (list) => `name <> 'x' AND path IN (${list})` },
+    ]);
+    const left = (await store.readRows<{ id: string }>('chunks', { columns: ['id'] })).map((row) => row.id);
+    expect(left).toHaveLength(498);
+    expect(left).not.toContain('f3900.py#fn3900#L1');
+    expect(left).not.toContain('f3999.py#fn3999#L1');
+    expect(left).toContain('f3500.py#fn3500#L1');
+    // 13 clauses, 10 to a delete (3,000 values): two deletes, two versions.
+    expect((await store.tableVersions()).chunks - before).toBe(2);
+    // Nothing to delete: no version at all.
+    await store.deleteAny('chunks', [{ values: [], predicate: (list) => `id IN (${list})` }]);
+    expect((await store.tableVersions()).chunks - before).toBe(2);
+    store.close();
+  });
+});
+
 describe('record tables (issues, runs)', () => {
   test('compact merges the fragments appends and deletes leave, keeps the rows, and removes no version a reader may be pinned to', async () => {
     const store = await openTemp();
