@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import type CliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { IndexProgress } from '../index/indexer.ts';
 
 /** A progress bar on a TTY (stderr), nothing otherwise, so piped and `--json` output stays clean. */
@@ -7,6 +8,8 @@ export function indexProgressBar(enabled = process.stderr.isTTY): {
   stop(): void;
 } {
   if (!enabled) return { update: () => {}, stop: () => {} };
+  // Loaded only for a bar on a terminal: a piped or --json run (the app, scripts, CI) does not pay for it at start.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     { format: ' {phase} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
