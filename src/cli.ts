@@ -10,21 +10,7 @@ import { indexProgressBar } from './cli/progress.ts';
 import { registerDemoCommand } from './cli/demo-command.ts';
 import { registerTriageCommand } from './cli/triage-command.ts';
 import { storageFor } from './cli/storage.ts';
-
-/**
- * The whole process's peak RSS, CPU time (all its threads, start-up included) and page faults so
- * far: on a machine whose speed varies from run to run, the last two measure an index run's work
- * more steadily than its time.
- */
-function processUsage(): { peakRssMb: number; cpuMs: number; pageFaults: number } {
-  const usage = process.resourceUsage();
-  return {
-    // maxRSS is in kilobytes on Linux.
-    peakRssMb: Math.round(usage.maxRSS / 1024),
-    cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000),
-    pageFaults: usage.minorPageFault + usage.majorPageFault,
-  };
-}
+import { processUsage } from './process-usage.ts';
 
 function formatSummary(summary: IndexSummary): string {
   const lines = [

@@ -8,6 +8,7 @@ import { indexRepository, type IndexOptions, type IndexPhase, type IndexSummary 
 import type { WalkLimits } from '../index/types.ts';
 import { DEFAULT_WALK_LIMITS } from '../index/walk.ts';
 import { log as rootLog, type Logger } from '../log.ts';
+import { processUsage } from '../process-usage.ts';
 import { startHelper } from '../scm/launcher.ts';
 import { RepoStore } from '../store/repo-store.ts';
 import { runPipeline } from '../triage/pipeline.ts';
@@ -113,11 +114,6 @@ export interface BenchReport {
 
 const REPO_ID = 'bench/synthetic';
 
-function peakRssMb(): number {
-  // maxRSS is in kilobytes on Linux and macOS.
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
 function seconds(ms: number): number {
   return Math.round(ms / 10) / 100;
 }
@@ -182,7 +178,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       commits: synthetic.commitCount,
       designedToSkip: synthetic.expectedSkipped.length,
       seconds: seconds(performance.now() - generateStarted),
-      peakRssMb: peakRssMb(),
+      peakRssMb: processUsage().peakRssMb,
     };
 
     const indexOptions: IndexOptions = {
@@ -210,7 +206,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       seconds: seconds(full.ms),
       filesPerSecond: Math.round((full.files / Math.max(full.ms, 1)) * 1000 * 10) / 10,
       phaseMs: full.timings ?? {},
-      peakRssMb: peakRssMb(),
+      peakRssMb: processUsage().peakRssMb,
     };
     if (full.incremental) problems.push('the full index ran incrementally: the data folder was not empty');
     if (full.files + skipped !== generate.files) problems.push(`indexed ${full.files} + skipped ${skipped} files, but ${generate.files} were generated`);
@@ -226,7 +222,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       seconds: seconds(again.ms),
       ratioPct: Math.round((again.ms / Math.max(full.ms, 1)) * 1000) / 10,
       phaseMs: again.timings ?? {},
-      peakRssMb: peakRssMb(),
+      peakRssMb: processUsage().peakRssMb,
     };
     if (!again.incremental) problems.push(`the re-index after a one-file commit was a full rebuild (${again.rebuildReason ?? 'no reason given'})`);
     if (again.changedFiles !== 1) problems.push(`the re-index after a one-file commit re-read ${again.changedFiles} files, not 1`);
@@ -281,7 +277,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           locateMs: latencyStats(stageTimes.locate),
           stageMs: Object.fromEntries(STAGES.map((stage) => [stage, latencyStats(stageTimes[stage])])) as Record<StageName, LatencyStats>,
           failedStages,
-          peakRssMb: peakRssMb(),
+          peakRssMb: processUsage().peakRssMb,
           synthetic: { acc1: round1(overall.acc[1]), acc5: round1(overall.acc[5]), byStyle },
         };
       } finally {

@@ -7,6 +7,7 @@ import { indexRepository } from '../index/indexer.ts';
 import { tokenize } from '../index/tokenize.ts';
 import type { WalkLimits } from '../index/types.ts';
 import { log } from '../log.ts';
+import { processUsage } from '../process-usage.ts';
 import { openGitRepo, type GitRepo } from '../scm/git.ts';
 import { startHelper } from '../scm/launcher.ts';
 import { RepoStore, type IndexMeta } from '../store/repo-store.ts';
@@ -169,7 +170,7 @@ function summarise(results: EvalRowResult[], reports: RepoReport[]): EvalReport[
     skipped: reports.reduce((sum, r) => sum + r.skipped.length, 0),
     locateP50Ms: percentile(locateTimes, 50),
     locateP95Ms: percentile(locateTimes, 95),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMb: processUsage().peakRssMb,
   };
 }
 
