@@ -8,13 +8,19 @@ import type { IndexSummary } from './index/indexer.ts';
 import { log } from './log.ts';
 import { indexProgressBar } from './cli/progress.ts';
 import { registerDemoCommand } from './cli/demo-command.ts';
+import { quietLogs } from './cli/quiet-logs.ts';
 import { registerTriageCommand } from './cli/triage-command.ts';
 import { storageFor } from './cli/storage.ts';
 import { processUsage } from './process-usage.ts';
 
+function howIndexed(summary: IndexSummary): string {
+  if (!summary.incremental) return `full: ${summary.rebuildReason ?? 'rebuild'}`;
+  return summary.previousCommit === summary.commit ? 'already current' : `incremental from ${summary.previousCommit?.slice(0, 12)}`;
+}
+
 function formatSummary(summary: IndexSummary): string {
   const lines = [
-    `Indexed ${summary.repo} at ${summary.commit.slice(0, 12)} (${summary.incremental ? `incremental from ${summary.previousCommit?.slice(0, 12)}` : `full: ${summary.rebuildReason ?? 'rebuild'}`}) in ${(summary.ms / 1000).toFixed(1)} s`,
+    `Indexed ${summary.repo} at ${summary.commit.slice(0, 12)} (${howIndexed(summary)}) in ${(summary.ms / 1000).toFixed(1)} s`,
     `  files ${summary.files} · chunks ${summary.chunks} · questions ${summary.questions} · history commits ${summary.historyCommits} · edges ${summary.edges}`,
     `  re-read ${summary.changedFiles} files${summary.incremental ? `, removed ${summary.deletedFiles}` : ''} · peak RSS ${processUsage().peakRssMb} MB`,
   ];
@@ -61,6 +67,7 @@ export function buildProgram(): Command {
     .action(async (repoPath: string, flags: { commit: string; dataDir?: string; repo?: string; full?: boolean; offline?: boolean; history?: number; json?: boolean }) => {
       const config = env();
       const { dataDir, lancedbUri } = storageFor(flags.dataDir, config);
+      quietLogs();
       // Each command loads what it needs when it runs, so no command pays for the others' modules at start.
       const { indexRepository } = await import('./index/indexer.ts');
       const bar = indexProgressBar(!flags.json && process.stderr.isTTY);

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { HashingEmbedder } from '../ai/hashing-embedder.ts';
 import { env } from '../config/env.ts';
-import { describeIndex, quietLogs, stageProgress } from './triage-command.ts';
+import { quietLogs } from './quiet-logs.ts';
+import { describeIndex, stageProgress } from './triage-command.ts';
 
 /**
  * `npm run demo`: builds the bundled sample repository (from demo/), indexes it and triages the

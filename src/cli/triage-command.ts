@@ -5,8 +5,8 @@ import { env } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 import type { IndexSummary } from '../index/indexer.ts';
 import type { TriageState } from '../triage/state.ts';
-import { log } from '../log.ts';
 import { indexProgressBar } from './progress.ts';
+import { quietLogs } from './quiet-logs.ts';
 import { storageFor } from './storage.ts';
 
 export interface IssueText {
@@ -79,11 +79,6 @@ export function stageProgress(enabled: boolean): (state: TriageState) => void {
 export function describeIndex(summary: IndexSummary): string {
   const how = summary.incremental ? `incremental from ${summary.previousCommit?.slice(0, 7)}` : summary.rebuildReason ? `full: ${summary.rebuildReason}` : 'already current';
   return `Index of ${summary.repo} at ${summary.commit.slice(0, 7)} (${how}, ${summary.files} files, ${(summary.ms / 1000).toFixed(1)} s)`;
-}
-
-/** The commands print their own progress; info logs would repeat it. LOG_LEVEL, when set, wins. */
-export function quietLogs(): void {
-  if (!process.env.LOG_LEVEL) log.level = 'warn';
 }
 
 

@@ -42,10 +42,13 @@ describe('scout index (as a user runs it)', () => {
     expect(second.edges).toBeGreaterThan(0);
   });
 
-  test('a human summary without --json', async () => {
-    const { stdout } = await scout(['index', repo.dir, '--data-dir', dataDir]);
-    expect(stdout).toMatch(/^Indexed local-/);
+  test('a human summary without --json, with no log lines repeating it; a run at the indexed commit says so', async () => {
+    // LOG_LEVEL unset, as a user runs it.
+    const { LOG_LEVEL: _unset, ...userEnv } = process.env;
+    const { stdout, stderr } = await run(process.execPath, [bin, 'index', repo.dir, '--data-dir', dataDir], { env: userEnv });
+    expect(stdout).toMatch(/^Indexed local-\S+ at [0-9a-f]{12} \(already current\)/);
     expect(stdout).toMatch(/files 3 · chunks \d+/);
+    expect(stderr).toBe('');
   });
 
   test('bad input is a clear error, not a stack trace', async () => {
