@@ -81,7 +81,6 @@ export function describeIndex(summary: IndexSummary): string {
   return `Index of ${summary.repo} at ${summary.commit.slice(0, 7)} (${how}, ${summary.files} files, ${(summary.ms / 1000).toFixed(1)} s)`;
 }
 
-
 export function registerTriageCommand(program: Command): void {
   program
     .command('triage')
