@@ -268,13 +268,14 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const ids = chunkIds(allChunks);
     // Each chunk's text hash keys the reuse of its tokens, vector and questions.
     const textHashes = allChunks.map((chunk) => contentHash(chunk.text));
+    const reuseKeys = allChunks.map((chunk, i) => reuseKey({ ...chunk, content_hash: textHashes[i]! }));
     // A chunk the index holds under the same id with the same content keeps its question rows as
     // they are; at the same lines too, its chunk row.
     const keptQuestions = new Set<string>();
     const keptRows = new Set<string>();
     allChunks.forEach((chunk, i) => {
       const held = kept?.heldChunks.get(ids[i]!);
-      if (!held || held.key !== questionKey({ ...chunk, content_hash: textHashes[i]! })) return;
+      if (!held || held.key !== questionKey(reuseKeys[i]!, chunk.kind)) return;
       keptQuestions.add(ids[i]!);
       if (held.startLine === chunk.startLine && held.endLine === chunk.endLine) keptRows.add(ids[i]!);
     });
@@ -287,7 +288,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // The chunks whose rows are written again, each with the key by which it takes over a kept
     // row's tokens and vector.
     const toRewrite = allChunks.flatMap((chunk, i) =>
-      keptRows.has(ids[i]!) ? [] : [{ chunk, id: ids[i]!, textHash: textHashes[i]!, key: reuseKey({ ...chunk, content_hash: textHashes[i]! }) }],
+      keptRows.has(ids[i]!) ? [] : [{ chunk, id: ids[i]!, textHash: textHashes[i]!, key: reuseKeys[i]! }],
     );
     // The tokens and vectors of those the index holds unchanged (moved lines), read while the
     // questions are made, before their rows go.
@@ -573,9 +574,9 @@ function reuseKey(row: { path: string; name: string; signature: string; doc: str
   return `${row.path}\0${row.name}\0${row.signature}\0${row.doc}\0${row.content_hash}`;
 }
 
-/** What a chunk's offline questions are a function of (with its id). */
-function questionKey(row: { path: string; name: string; kind: string; signature: string; doc: string; content_hash: string }): string {
-  return `${reuseKey(row)}\0${row.kind}`;
+/** What a chunk's offline questions are a function of (with its id): its `reuseKey` and kind. */
+function questionKey(reuse: string, kind: string): string {
+  return `${reuse}\0${kind}`;
 }
 
 /** A chunk's row; `reused` are the tokens and vector of the kept row with the same `reuseKey`, if any. */
@@ -682,12 +683,17 @@ async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Pro
     store.readColumns<LookupRow>('lookups', { columns: ['path', 'keys'] }),
   ]);
   const byKey: KeptChunks = new Map();
-  for (const row of chunks) byKey.set(reuseKey(row), row._rowid);
+  const heldChunks: Kept['heldChunks'] = new Map();
+  for (const row of chunks) {
+    const key = reuseKey(row);
+    byKey.set(key, row._rowid);
+    heldChunks.set(row.id, { key: questionKey(key, row.kind), startLine: row.start_line, endLine: row.end_line });
+  }
   return {
     files,
     history,
     chunks: byKey,
-    heldChunks: new Map(chunks.map((row) => [row.id, { key: questionKey(row), startLine: row.start_line, endLine: row.end_line }])),
+    heldChunks,
     imports: {
       paths: files.map((file) => file.path),
       lookups: new Map(lookups.map((row) => [row.path, row.keys])),
