@@ -256,10 +256,7 @@ export class RepoStore {
 
   /** Deletes the rows whose `group` column is a key of `values` and whose `column` is one of that key's values. */
   async deleteInGroups(name: IndexTable, group: string, column: string, values: Map<string, string[]>): Promise<void> {
-    const clauses = [...values].filter(([, list]) => list.length > 0).flatMap(([key, list]) => inLists(list).map((items) => `(${group} = ${sqlString(key)} AND ${column} IN (${items}))`));
-    if (clauses.length === 0) return;
-    const table = await this.requireTable(name);
-    for (let start = 0; start < clauses.length; start += GROUP_CLAUSES) await table.delete(clauses.slice(start, start + GROUP_CLAUSES).join(' OR '));
+    await this.deleteAny(name, [...values].map(([key, list]) => ({ values: list, predicate: (items: string) => `${group} = ${sqlString(key)} AND ${column} IN (${items})` })));
   }
 
   /** Deletes rows whose `column` is one of `values`, in batches that keep predicates small. */
@@ -274,15 +271,30 @@ export class RepoStore {
 
   /**
    * Deletes the rows any of `parts` matches (each as `deleteMatching`), joining the batches' clauses
-   * with OR into as few deletes as keep a predicate within DELETE_LITERALS values: each delete scans
-   * the table and commits a version, so two clauses cost about as much as one.
+   * with OR into as few deletes as keep a predicate within GROUP_CLAUSES clauses and DELETE_LITERALS
+   * values: each delete scans the table and commits a version, so two clauses cost about as much as one.
    */
   async deleteAny(name: IndexTable, parts: Array<{ values: Iterable<string>; predicate: (list: string) => string }>): Promise<void> {
-    const clauses = parts.flatMap(({ values, predicate }) => inLists([...values]).map((list) => `(${predicate(list)})`));
-    if (clauses.length === 0) return;
+    const predicates: string[] = [];
+    let clauses: string[] = [];
+    let literals = 0;
+    for (const { values, predicate } of parts) {
+      const all = [...values];
+      for (let start = 0; start < all.length; start += IN_BATCH) {
+        const batch = all.slice(start, start + IN_BATCH);
+        if (clauses.length > 0 && (clauses.length === GROUP_CLAUSES || literals + batch.length > DELETE_LITERALS)) {
+          predicates.push(clauses.join(' OR '));
+          clauses = [];
+          literals = 0;
+        }
+        clauses.push(`(${predicate(batch.map(sqlString).join(', '))})`);
+        literals += batch.length;
+      }
+    }
+    if (clauses.length > 0) predicates.push(clauses.join(' OR '));
+    if (predicates.length === 0) return;
     const table = await this.requireTable(name);
-    const perDelete = Math.max(1, Math.floor(DELETE_LITERALS / IN_BATCH));
-    for (let start = 0; start < clauses.length; start += perDelete) await table.delete(clauses.slice(start, start + perDelete).join(' OR '));
+    for (const where of predicates) await table.delete(where);
   }
 
   async readRows<Row>(name: IndexTable, options: { columns?: string[]; where?: string } = {}): Promise<Row[]> {
@@ -548,7 +560,7 @@ export class RepoStore {
   }
 }
 
-/** Group clauses per delete predicate. */
+/** Clauses per delete predicate, at most. */
 const GROUP_CLAUSES = 100;
 /** Values (in IN lists) per delete predicate, at most. */
 const DELETE_LITERALS = 3_000;
