@@ -5,6 +5,6 @@ export interface BundleOptions {
   /** Where bundles are kept (default: `node_modules/.cache/repo-scout` of the checkout). */
   cacheDir?: string;
 }
-export function sourceDigest(srcDir: string, extra?: string): string;
+export function sourceDigest(srcDir: string): string;
 export function bundleFor(options?: BundleOptions): Promise<string>;
 export function loadCli(options?: BundleOptions): Promise<{ main(argv: string[]): Promise<void> }>;

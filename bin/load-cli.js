@@ -23,8 +23,8 @@ const STALE_PARTIAL_MS = 10 * 60 * 1000;
  * A digest of every source file's path, size and modification time (and of what else makes a
  * bundle: the build format, Node's version): any edit to the sources gives a new bundle.
  */
-export function sourceDigest(srcDir, extra = '') {
-  const hash = createHash('sha1').update(`${BUILD_FORMAT}\0${process.version}\0${extra}\n`);
+export function sourceDigest(srcDir) {
+  const hash = createHash('sha1').update(`${BUILD_FORMAT}\0${process.version}\n`);
   const names = readdirSync(srcDir, { recursive: true }).map(String).sort();
   for (const name of names) {
     const info = statSync(path.join(srcDir, name));
