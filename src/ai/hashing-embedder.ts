@@ -1,6 +1,5 @@
-import { forEachWord, wordTokens } from '../index/tokenize.ts';
+import { forEachWord, wordTokenHashes } from '../index/tokenize.ts';
 import type { Embedder } from './embedder.ts';
-import { fnv1a } from '../fnv.ts';
 
 /**
  * Offline default: feature hashing of code-aware tokens and token bigrams into a fixed-size,
@@ -29,7 +28,7 @@ export class HashingEmbedder implements Embedder {
     counts.clear();
     let previous = -1;
     forEachWord(text, (word) => {
-      for (const hash of wordHashes(word)) {
+      for (const hash of wordTokenHashes(word)) {
         counts.add(hash, 1);
         if (previous >= 0) {
           // Bigrams carry word order ("bulk create" ≠ "create bulk") at half weight.
@@ -99,19 +98,6 @@ class FeatureCounts {
 }
 
 const featureCounts = new FeatureCounts();
-
-/** Each distinct word's token hashes, cached: words repeat endlessly in code. */
-const hashCache = new Map<string, readonly number[]>();
-
-function wordHashes(word: string): readonly number[] {
-  let hashes = hashCache.get(word);
-  if (hashes === undefined) {
-    hashes = wordTokens(word).map((token) => fnv1a(token));
-    if (hashCache.size > 200_000) hashCache.clear();
-    hashCache.set(word, hashes);
-  }
-  return hashes;
-}
 
 export function l2Normalise(vector: Float32Array): Float32Array {
   let sum = 0;

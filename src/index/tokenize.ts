@@ -5,6 +5,7 @@
  * `QuerySet.bulk_create` → `queryset`, `query`, `set`, `bulk_create`, `bulk`, `create`:
  * the whole identifier keeps exact matches strong, its parts let prose ("bulk create") match code.
  */
+import { fnv1a } from '../fnv.ts';
 
 const STOPWORDS = new Set(
   (
@@ -40,11 +41,20 @@ function pushToken(out: string[], raw: string): void {
   out.push(stem(lower));
 }
 
-/** Words repeat endlessly in code; splitting each distinct word once makes tokenizing several times faster. */
-const wordCache = new Map<string, readonly string[]>();
+/**
+ * What is known of a distinct word: its tokens, and once asked for (by the hashing embedder) their
+ * FNV-1a hashes. Words repeat endlessly in code; splitting each distinct word once makes tokenizing
+ * several times faster, and one cache serves both uses.
+ */
+interface WordEntry {
+  readonly tokens: readonly string[];
+  hashes?: readonly number[];
+}
+
+const wordCache = new Map<string, WordEntry>();
 const WORD_CACHE_LIMIT = 200_000;
 
-function wordTokens(word: string): readonly string[] {
+function wordEntry(word: string): WordEntry {
   const cached = wordCache.get(word);
   if (cached) return cached;
   const out: string[] = [];
@@ -61,8 +71,21 @@ function wordTokens(word: string): readonly string[] {
     for (const part of parts) pushToken(out, part);
   }
   if (wordCache.size >= WORD_CACHE_LIMIT) wordCache.clear();
-  wordCache.set(word, out);
-  return out;
+  const entry: WordEntry = { tokens: out };
+  wordCache.set(word, entry);
+  return entry;
+}
+
+/** A word's tokens (see `tokenize`), the same array each time for the same word: never to be modified. */
+export function wordTokens(word: string): readonly string[] {
+  return wordEntry(word).tokens;
+}
+
+/** The FNV-1a hash of each of a word's tokens, the same array each time for the same word: never to be modified. */
+export function wordTokenHashes(word: string): readonly number[] {
+  const entry = wordEntry(word);
+  entry.hashes ??= entry.tokens.map((token) => fnv1a(token));
+  return entry.hashes;
 }
 
 const isWordStart = (code: number): boolean => (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95;
@@ -96,9 +119,6 @@ export function forEachWord(text: string, onWord: (word: string) => void): void 
     i = end;
   }
 }
-
-/** A word's tokens (see `tokenize`), the same array each time for the same word: never to be modified. */
-export { wordTokens };
 
 /** Splits text into code-aware tokens (lowercased, lightly stemmed, stopwords dropped), word by word. */
 export function tokenize(text: string): string[] {
