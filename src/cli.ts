@@ -12,6 +12,7 @@ import { quietLogs } from './cli/quiet-logs.ts';
 import { registerTriageCommand } from './cli/triage-command.ts';
 import { storageFor } from './cli/storage.ts';
 import { processUsage } from './process-usage.ts';
+import { tuneForShortRun } from './runtime-flags.ts';
 
 function howIndexed(summary: IndexSummary): string {
   if (!summary.incremental) return `full: ${summary.rebuildReason ?? 'rebuild'}`;
@@ -269,7 +270,11 @@ async function readReport(file: string, flag: string): Promise<EvalReport> {
   return report;
 }
 
+/** Commands that run briefly, once: V8 optimizes less eagerly for them (see runtime-flags.ts). */
+const SHORT_COMMANDS = new Set(['index', 'triage', 'demo']);
+
 export async function main(argv: string[]): Promise<void> {
+  if (SHORT_COMMANDS.has(argv[2] ?? '')) tuneForShortRun();
   try {
     log.level = env().logLevel;
     await buildProgram().parseAsync(argv);

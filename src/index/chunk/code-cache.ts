@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { log } from '../../log.ts';
+import { runtimeV8Flags } from '../../runtime-flags.ts';
 
 /**
  * Loads a large CommonJS file (the 9 MB TypeScript compiler) with V8's code cache, as Node 22's
@@ -45,8 +46,9 @@ export function requireWithCodeCache<T>(filename: string, options: { cacheDir?: 
   const cacheDir = options.cacheDir ?? CACHE_DIR;
   try {
     const info = statSync(filename);
-    // V8 rejects a cache made under other flags (--cpu-prof, --max-semi-space-size, …): those get their own file.
-    const flags = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`;
+    // V8 rejects a cache made under other flags (--cpu-prof, --max-semi-space-size, …, or set at run
+    // time): those get their own file.
+    const flags = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}\0${runtimeV8Flags.join(' ')}`;
     const key = createHash('sha1').update(`${filename}\0${info.size}\0${info.mtimeMs}\0${process.version}\0${process.arch}\0${flags}`).digest('hex').slice(0, 16);
     const cacheFile = path.join(cacheDir, `${path.basename(filename)}-${key}.bin`);
     let cachedData: Buffer | undefined;

@@ -1,0 +1,43 @@
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { requireWithCodeCache } from '../../src/index/chunk/code-cache.ts';
+import { runtimeV8Flags, tuneForShortRun } from '../../src/runtime-flags.ts';
+
+// Its own file: tuneForShortRun changes V8's flags for the rest of the process.
+const dirs: string[] = [];
+
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('tuneForShortRun and the code cache', () => {
+  it('a cache made before the flags changed is not reused after: V8 would reject it; the one made after is', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'scout-code-cache-flags-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'module.cjs');
+    await writeFile(file, 'exports.double = (n) => n * 2;\n');
+    const cacheDir = path.join(dir, 'cache');
+    const load = () => {
+      const loaded = requireWithCodeCache<{ double(n: number): number }>(file, { cacheDir });
+      expect(loaded.exports.double(21)).toBe(42);
+      loaded.saveCache();
+    };
+    load();
+    expect(await readdir(cacheDir)).toHaveLength(1);
+
+    tuneForShortRun();
+    tuneForShortRun();
+    expect(runtimeV8Flags).toEqual(['--interrupt-budget=1000000']);
+    load();
+    const files = await readdir(cacheDir);
+    expect(files).toHaveLength(2);
+    const made = await Promise.all(files.map(async (name) => (await stat(path.join(cacheDir, name))).mtimeMs));
+
+    // Under the new flags the new cache is taken as it is (a rejected one would be written again).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    load();
+    expect(await Promise.all(files.map(async (name) => (await stat(path.join(cacheDir, name))).mtimeMs))).toEqual(made);
+  });
+});
