@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,6 +42,26 @@ function readSource(filename: string): string {
   return isAscii(data) ? data.toString('latin1') : data.toString('utf8');
 }
 
+/**
+ * Caches kept per source file: one per set of flags in use (the CLI's short commands, the
+ * long-lived server, a profiling run) and a spare. The least recently used (other flags, a
+ * compiler since upgraded) are removed, so the folder does not grow by ~2.5 MB with every new
+ * combination.
+ */
+const KEEP_CACHES = 4;
+
+/** Removes all but the `KEEP_CACHES` most recently used caches of `source` in `dir`; best effort (another process may be at it too). */
+function pruneCaches(dir: string, source: string): void {
+  const caches: Array<{ file: string; mtime: number }> = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(`${source}-`) || !name.endsWith('.bin')) continue;
+    const mtime = statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs;
+    if (mtime !== undefined) caches.push({ file: path.join(dir, name), mtime });
+  }
+  caches.sort((a, b) => b.mtime - a.mtime);
+  for (const { file } of caches.slice(KEEP_CACHES)) rmSync(file, { force: true });
+}
+
 export function requireWithCodeCache<T>(filename: string, options: { cacheDir?: string } = {}): CachedModule<T> {
   const cacheDir = options.cacheDir ?? CACHE_DIR;
   try {
@@ -63,6 +83,15 @@ export function requireWithCodeCache<T>(filename: string, options: { cacheDir?: 
     wrapper.call(module.exports, module.exports, createRequire(filename), module, filename, path.dirname(filename));
     module.loaded = true;
     let save = cachedData === undefined || script.cachedDataRejected === true;
+    if (!save) {
+      // A cache's time is when it was last used: pruning then removes those no longer used.
+      try {
+        const now = new Date();
+        utimesSync(cacheFile, now, now);
+      } catch {
+        // Another process pruned it meanwhile: it is written again next time.
+      }
+    }
     return {
       exports: module.exports as T,
       saveCache() {
@@ -75,6 +104,7 @@ export function requireWithCodeCache<T>(filename: string, options: { cacheDir?: 
           const partial = `${cacheFile}.${process.pid}.tmp`;
           writeFileSync(partial, script.createCachedData());
           renameSync(partial, cacheFile);
+          pruneCaches(cacheDir, path.basename(filename));
         } catch (error) {
           log.debug({ file: filename, err: error }, 'could not write the code cache');
         }
