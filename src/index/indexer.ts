@@ -24,7 +24,7 @@ import type { Chunk, ChunkedFile, HistoryCommit, SkipReason, TokenPiece, WalkLim
 import { walkCommit, walkEntries } from './walk.ts';
 
 /** Bump when chunking or question derivation changes what rows hold: forces a full rebuild. */
-export const INDEXER_VERSION = 8;
+export const INDEXER_VERSION = 9;
 
 /** The file-level full-text column holds at most this much of a file's content. */
 const FILE_TOKEN_CHARS = 200_000;

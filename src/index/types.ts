@@ -113,8 +113,8 @@ export interface ChunkedFile {
   imports: string[];
   /**
    * The file's text as consecutive pieces (each ending with its newline but the last) and the
-   * tokens of each, when the chunker kept them (cached Python segments): the file's token column
-   * is then assembled from them instead of tokenizing the whole file again.
+   * tokens of each, when chunked with a cache (Python's segments, other files' text pieces): the
+   * file's token column is then assembled from them instead of tokenizing the whole file again.
    */
   pieces?: TokenPiece[];
 }

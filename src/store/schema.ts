@@ -96,12 +96,15 @@ export interface EdgeRow {
   weight: number;
 }
 
-/** A parsed segment of a file (Python), so the next run re-parses only the segments that changed. */
+/**
+ * A parsed segment of a file (Python), or the tokens of a piece of a file's text (other files), so
+ * the next run re-parses or re-tokenizes only the segments and pieces that changed.
+ */
 export interface SegmentRow {
   path: string;
   /** What the segment is parsed as, and its text, hashed (see unit-cache.ts). */
   key: string;
-  /** The parse result, JSON. */
+  /** The parse result, JSON; for a text piece, its tokens. */
   value: string;
 }
 

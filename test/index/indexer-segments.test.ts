@@ -31,15 +31,25 @@ ${method('tax', 45)}
 `;
 }
 
+/** A long plain-text doc: its token column is assembled from cached pieces of its text. */
+function guideTxt(edit = ''): string {
+  const paragraph = (i: number) => `Section ${i}\n\nThe checkout applies coupon ${i} before tax; see Order.total and round_price.\nA second line of paragraph ${i}.\n`;
+  return Array.from({ length: 120 }, (_, i) => (i === 60 ? `${edit}${paragraph(i)}` : paragraph(i))).join('\n');
+}
+
 let repo: FixtureRepo;
 const dirs: string[] = [];
 
 beforeAll(async () => {
   repo = await makeRepo([
-    { message: 'Orders', files: { 'shop/orders.py': ordersPy(), 'shop/other.py': ordersPy({ comment: '# Other.' }) } },
+    { message: 'Orders', files: { 'shop/orders.py': ordersPy(), 'shop/other.py': ordersPy({ comment: '# Other.' }), 'docs/guide.txt': guideTxt() } },
     {
       message: 'Tax-free totals and a header',
-      files: { 'shop/orders.py': ordersPy({ total: 'return self.subtotal()', above: 'HEADER = 1\nFOOTER = 2\n' }), 'shop/more.py': ordersPy({ comment: '# More.' }) },
+      files: {
+        'shop/orders.py': ordersPy({ total: 'return self.subtotal()', above: 'HEADER = 1\nFOOTER = 2\n' }),
+        'shop/more.py': ordersPy({ comment: '# More.' }),
+        'docs/guide.txt': guideTxt('A paragraph added in the middle, about refunds.\n\n'),
+      },
     },
     { message: 'Comment, rename, delete', renames: { 'shop/more.py': 'shop/most.py' }, files: { 'shop/orders.py': ordersPy({ comment: '# Rounds a price, up.' }), 'shop/other.py': null } },
   ]);
@@ -76,7 +86,7 @@ async function snapshot(lancedbUri: string, table: IndexTable): Promise<unknown[
   });
 }
 
-test('incremental runs over Python files cut into segments give the rows of a full index, segments included', async () => {
+test('incremental runs over Python files cut into segments and a doc cut into pieces give the rows of a full index, segments included', async () => {
   const incremental = await options(repo.shas[0]);
   await indexRepository(incremental);
   for (const commit of repo.shas.slice(1)) {
@@ -89,7 +99,7 @@ test('incremental runs over Python files cut into segments give the rows of a fu
     }
   }
   const segments = (await snapshot(incremental.lancedbUri, 'segments')).map((row) => (JSON.parse(row as string) as { path: string }).path);
-  expect(new Set(segments)).toEqual(new Set(['shop/orders.py', 'shop/most.py']));
+  expect(new Set(segments)).toEqual(new Set(['shop/orders.py', 'shop/most.py', 'docs/guide.txt']));
   const chunks = (await snapshot(incremental.lancedbUri, 'chunks')).map((row) => JSON.parse(row as string) as { path: string; name: string; doc: string });
   expect(chunks.find((chunk) => chunk.path === 'shop/orders.py' && chunk.name === 'round_price')?.doc).toBe('Rounds a price, up.');
   expect(chunks.filter((chunk) => chunk.path === 'shop/orders.py').map((chunk) => chunk.name)).toEqual(

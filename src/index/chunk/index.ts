@@ -7,6 +7,7 @@ import { log } from '../../log.ts';
 import type { ChunkedFile, Language, WalkedFile } from '../types.ts';
 import { chunkPython } from './python.ts';
 import { chunkTreeSitter, isTreeSitterLanguage, loadGrammar } from './tree-sitter.ts';
+import { textPieces } from './text-pieces.ts';
 import { chunkTypeScript, loadTypeScriptCompiler } from './typescript.ts';
 import type { UnitCache } from './unit-cache.ts';
 import { windowChunks } from './windows.ts';
@@ -51,8 +52,9 @@ export function warmParsers(languages: Iterable<Language>): void {
 }
 
 /**
- * Chunks a file. `cache` holds parsed segments of earlier runs (Python): those whose text is
- * unchanged are taken from it rather than parsed, and every segment of the file is put in it.
+ * Chunks a file. `cache` holds parsed segments of earlier runs (Python) and the tokens of pieces of
+ * other files' text: those whose text is unchanged are taken from it rather than parsed or
+ * tokenized again, and every segment or piece of the file is put in it.
  */
 export async function chunkFile(file: WalkedFile, cache?: UnitCache): Promise<ChunkedFile> {
   const safe: WalkedFile = typeof file.text === 'string' ? file : { ...file, text: String(file.text ?? '') };
@@ -63,11 +65,13 @@ export async function chunkFile(file: WalkedFile, cache?: UnitCache): Promise<Ch
     log.debug({ path: safe.path, language: safe.language, err: error }, 'parser failed; indexing the file as line windows');
   }
   try {
-    if (!parsed) return windowChunks(safe);
+    let chunked = parsed ?? windowChunks(safe);
     // A file with content but no symbol or block (a few imports, a two-line script) still gets
     // one findable chunk; its doc and imports from the parse are kept.
-    if (!parsed.chunks.length && safe.text.trim()) return { ...parsed, chunks: windowChunks(safe).chunks };
-    return parsed;
+    if (parsed && !parsed.chunks.length && safe.text.trim()) chunked = { ...parsed, chunks: windowChunks(safe).chunks };
+    // The text's tokens in cached pieces, where the chunker kept none of its own (see text-pieces.ts).
+    if (cache && !chunked.pieces) chunked = { ...chunked, pieces: textPieces(safe.path, safe.text, cache) };
+    return chunked;
   } catch (error) {
     log.warn({ path: safe.path, err: error }, 'could not chunk file');
     return { ...EMPTY, chunks: [] };
