@@ -71,7 +71,8 @@ function wordEntry(word: string): WordEntry {
     for (const part of parts) pushToken(out, part);
   }
   if (wordCache.size >= WORD_CACHE_LIMIT) wordCache.clear();
-  const entry: WordEntry = { tokens: out };
+  // Both fields from the start: one object shape for every entry.
+  const entry: WordEntry = { tokens: out, hashes: undefined };
   wordCache.set(word, entry);
   return entry;
 }
