@@ -280,16 +280,16 @@ export class RepoStore {
     let literals = 0;
     for (const { values, predicate } of parts) {
       const all = [...values];
-      for (let start = 0; start < all.length; start += IN_BATCH) {
-        const batch = all.slice(start, start + IN_BATCH);
-        if (clauses.length > 0 && (clauses.length === GROUP_CLAUSES || literals + batch.length > DELETE_LITERALS)) {
+      inLists(all).forEach((list, i) => {
+        const count = Math.min(IN_BATCH, all.length - i * IN_BATCH);
+        if (clauses.length > 0 && (clauses.length === GROUP_CLAUSES || literals + count > DELETE_LITERALS)) {
           predicates.push(clauses.join(' OR '));
           clauses = [];
           literals = 0;
         }
-        clauses.push(`(${predicate(batch.map(sqlString).join(', '))})`);
-        literals += batch.length;
-      }
+        clauses.push(`(${predicate(list)})`);
+        literals += count;
+      });
     }
     if (clauses.length > 0) predicates.push(clauses.join(' OR '));
     if (predicates.length === 0) return;
