@@ -1,21 +1,16 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireWithCodeCache } from '../../src/index/chunk/code-cache.ts';
 import { runtimeV8Flags, tuneForShortRun } from '../../src/runtime-flags.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
 
 // Its own file: tuneForShortRun changes V8's flags for the rest of the process.
-const dirs: string[] = [];
-
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('scout-code-cache-flags-');
 
 describe('tuneForShortRun and the code cache', () => {
   it('a cache made before the flags changed is not reused after: V8 would reject it; the one made after is', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'scout-code-cache-flags-'));
-    dirs.push(dir);
+    const dir = await tempDir();
     const file = path.join(dir, 'module.cjs');
     await writeFile(file, 'exports.double = (n) => n * 2;\n');
     const cacheDir = path.join(dir, 'cache');

@@ -1,19 +1,15 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireWithCodeCache } from '../../src/index/chunk/code-cache.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
 
-const dirs: string[] = [];
-
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('scout-code-cache-');
 
 describe('requireWithCodeCache', () => {
   it('loads a CommonJS file as require would, with and without a cache written by an earlier load', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'scout-code-cache-'));
-    dirs.push(dir);
+    const dir = await tempDir();
     const file = path.join(dir, 'module.cjs');
     await writeFile(file, "const path = require('node:path');\nexports.base = (p) => path.basename(p);\nmodule.exports.answer = 42;\nexports.file = __filename;\n");
     const cacheDir = path.join(dir, 'cache');
@@ -30,8 +26,7 @@ describe('requireWithCodeCache', () => {
   });
 
   it('reads a file with non-ASCII text as UTF-8 (ASCII files are read as Latin-1, the same string)', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'scout-code-cache-'));
-    dirs.push(dir);
+    const dir = await tempDir();
     const file = path.join(dir, 'unicode.cjs');
     await writeFile(file, "exports.greeting = 'héllo → wörld ✓';\n", 'utf8');
     const loaded = requireWithCodeCache<{ greeting: string }>(file, { cacheDir: path.join(dir, 'cache') });
@@ -45,8 +40,7 @@ describe('requireWithCodeCache', () => {
 
 describe('code cache folder', () => {
   it('keeps the newest four caches of a file, whatever made the others (other flags, an older version of it)', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'scout-code-cache-'));
-    dirs.push(dir);
+    const dir = await tempDir();
     const file = path.join(dir, 'module.cjs');
     const other = path.join(dir, 'other.cjs');
     const cacheDir = path.join(dir, 'cache');
@@ -71,8 +65,7 @@ describe('code cache folder', () => {
   });
 
   it('keeps a cache in use while newer ones come and go', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'scout-code-cache-'));
-    dirs.push(dir);
+    const dir = await tempDir();
     const cacheDir = path.join(dir, 'cache');
     // Two files of one name: their caches are pruned together, as one file's under several flags would be.
     await mkdir(path.join(dir, 'stable'));
