@@ -52,6 +52,23 @@ export async function readHistory(
   return commits;
 }
 
+/**
+ * Whether `commits` (git's log of `tip` since `base`, newest first) are one line of commits each
+ * with a single parent, from `tip` down onto `base`. Git's history of `tip` then lists that line,
+ * then exactly the history of `base`: its walk holds one commit at a time until it reaches `base`.
+ */
+export function isLineOnto(commits: readonly HistoryCommit[], tip: string, base: string): boolean {
+  if (commits[0]?.sha !== tip) return false;
+  return commits.every((c, i) => c.parents.length === 1 && c.parents[0] === (commits[i + 1]?.sha ?? base));
+}
+
+/** The newest `max` commits of a line of new commits on top of a window kept in git's order (`order`: shas, one per line). */
+export function lineWindow(line: readonly HistoryCommit[], order: string, max: number): string[] {
+  const window = line.slice(0, max).map((c) => c.sha);
+  if (window.length < max && order) window.push(...order.split('\n', max - window.length));
+  return window;
+}
+
 /** Parses the output of `git log -z --name-status -M --format=FORMAT`. */
 export function parseLog(out: string, repoSlug?: string): HistoryCommit[] {
   const tokens = out.split('\0');
@@ -92,9 +109,11 @@ export function parseLog(out: string, repoSlug?: string): HistoryCommit[] {
       }
     }
 
-    const isMerge = parents.trim().split(/\s+/).filter(Boolean).length > 1;
+    const parentShas = parents.trim().split(/\s+/).filter(Boolean);
+    const isMerge = parentShas.length > 1;
     const entry: HistoryCommit = {
       sha,
+      parents: parentShas,
       author,
       email: email.toLowerCase(),
       date: Number.isFinite(date) ? date : 0,

@@ -14,7 +14,7 @@ import { INDEX_TABLES, SCHEMA_VERSION, type ChunkRow, type FileRow, type History
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { MemoryUnitCache } from './chunk/unit-cache.ts';
 import { detectLanguage } from './language.ts';
-import { compareEdges, historyEdges, historyPathsChanged, mapHistory, readHistory, type EdgeCommit } from './history.ts';
+import { compareEdges, historyEdges, historyPathsChanged, isLineOnto, lineWindow, mapHistory, readHistory, type EdgeCommit } from './history.ts';
 import { chunkIds } from './ids.ts';
 import { appendTo } from './lists.ts';
 import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
@@ -185,13 +185,18 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // History since the indexed commit (or all of it, bounded): git works on it while files are parsed.
     const indexedCommit = meta?.indexedCommit;
     const historyOptions = { maxCommits: options.historyCommits, repoSlug: /^[\w.-]+\/[\w.-]+$/.test(repoId) ? repoId : undefined };
+    const keptOrder = meta?.historyOrder;
     const historyPromise = (async (): Promise<{ commits: HistoryCommit[]; window?: string[] }> => {
       if (indexedCommit) {
         // Only the new commits are read; `window` says which of the kept ones stay (git's newest N).
-        const [window, commits] = await Promise.all([
-          repo.revList(commit, options.historyCommits),
-          readHistory(repo, commit, { ...historyOptions, after: indexedCommit }),
-        ]);
+        const newCommits = readHistory(repo, commit, { ...historyOptions, after: indexedCommit });
+        if (keptOrder !== undefined) {
+          // A line of single-parent commits on the indexed one: git's window is that line, then the kept window.
+          const commits = await newCommits;
+          if (isLineOnto(commits, commit, indexedCommit)) return { commits, window: lineWindow(commits, keptOrder, options.historyCommits) };
+        }
+        newCommits.catch(() => undefined);
+        const [window, commits] = await Promise.all([repo.revList(commit, options.historyCommits), newCommits]);
         // The indexed commit is an ancestor when the window holds it; beyond the window git is asked.
         if (window.includes(indexedCommit) || (await repo.isAncestor(indexedCommit, commit))) return { commits, window };
       }
@@ -419,6 +424,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       compactedVersions: compacted.compactedVersions,
       pendingRows: refresh ? 0 : pendingRows,
       limitHit: walk.limitHit,
+      historyOrder: history.ordered.map((row) => row.sha).join('\n'),
       indexedAt: new Date().toISOString(),
       stats: { repo: repoId, commit, files: summary.files, chunks: summary.chunks, questions: summary.questions, historyCommits: summary.historyCommits, edges: summary.edges, skipped },
     } satisfies IndexMeta);

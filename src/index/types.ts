@@ -129,6 +129,8 @@ export interface TokenPiece {
 /** A commit from `git log`, with what its message says about PRs and issues. */
 export interface HistoryCommit {
   sha: string;
+  /** The parents' shas (none for a root commit, two or more for a merge). */
+  parents: string[];
   author: string;
   email: string;
   /** Unix seconds (author date). */

@@ -44,6 +44,12 @@ export interface IndexMeta {
   compactedVersions?: Partial<Record<IndexTable, number>>;
   /** Set when the run's walk stopped at a limit (files were left out): the next run is a full one. */
   limitHit?: WalkResult['limitHit'];
+  /**
+   * The history window's shas in git's order (newest first), one per line: an
+   * update whose new commits are one line of single-parent commits on top of the indexed commit
+   * knows the new window from them and this, without asking git for it.
+   */
+  historyOrder?: string;
   stats: Record<string, unknown>;
 }
 

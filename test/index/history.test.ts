@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveHistoryEdges, parseIssueRefs, parsePullRequests, readHistory } from '../../src/index/history.ts';
+import { deriveHistoryEdges, isLineOnto, lineWindow, parseIssueRefs, parsePullRequests, readHistory } from '../../src/index/history.ts';
 import type { Edge, HistoryCommit } from '../../src/index/types.ts';
 import { openGitRepo, type GitRepo } from '../../src/scm/git.ts';
 import { addMergedBranch, cloneBare, makeRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
@@ -92,6 +92,21 @@ describe('readHistory and deriveHistoryEdges on a real repository', () => {
     expect(await readHistory(repo, 'HEAD', { maxCommits: 0 })).toEqual([]);
   });
 
+  it('tells a line of single-parent commits from a merge; the window such a line gives is the one git lists', async () => {
+    const line = await readHistory(repo, shas.rename, { maxCommits: 100, after: shas.fix });
+    expect(line.map((commit) => commit.parents)).toEqual([[shas.reformat], [shas.fixes], [shas.fixed], [shas.fix]]);
+    expect(isLineOnto(line, shas.rename, shas.fix)).toBe(true);
+    expect(isLineOnto(line, shas.rename, shas.mailmap)).toBe(false);
+    expect(isLineOnto(line.slice(1), shas.rename, shas.fix)).toBe(false);
+    expect(isLineOnto([], shas.fix, shas.fix)).toBe(false);
+    const throughMerge = await readHistory(repo, shas.merge, { maxCommits: 100, after: shas.rename });
+    expect(throughMerge[0]!.parents).toHaveLength(2);
+    expect(isLineOnto(throughMerge, shas.merge, shas.rename)).toBe(false);
+    const kept = (await repo.revList(shas.fix, 100)).join('\n');
+    for (const max of [1, 3, 4, 5, 100]) expect(lineWindow(line, kept, max), `max ${max}`).toEqual(await repo.revList(shas.rename, max));
+    expect(lineWindow(line, '', 100)).toEqual(line.map((commit) => commit.sha));
+  });
+
   it('reads the same history from a bare clone', async () => {
     const bare = await cloneBare(fixture.dir);
     try {
@@ -145,7 +160,7 @@ describe('readHistory and deriveHistoryEdges on a real repository', () => {
 });
 
 function commit(partial: Partial<HistoryCommit> & { files: string[]; date: number }): HistoryCommit {
-  return { sha: 'x', author: 'A', email: 'a@example.com', message: '', prs: [], issues: [], ...partial };
+  return { sha: 'x', parents: [], author: 'A', email: 'a@example.com', message: '', prs: [], issues: [], ...partial };
 }
 
 describe('deriveHistoryEdges', () => {

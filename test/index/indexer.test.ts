@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
@@ -12,7 +13,7 @@ import { acquireIndexLock } from '../../src/store/lock.ts';
 import { RepoStore } from '../../src/store/repo-store.ts';
 import { INDEX_TABLES, type IndexTable } from '../../src/store/schema.ts';
 import { FakeOpenAI } from '../helpers/fake-openai.ts';
-import { git, makeRepo, type FixtureCommit, type FixtureRepo } from '../helpers/git-fixture.ts';
+import { addMergedBranch, git, makeRepo, type FixtureCommit, type FixtureRepo } from '../helpers/git-fixture.ts';
 
 const ADA = { name: 'Ada Lovelace', email: 'ada@example.com' };
 const GRACE = { name: 'Grace Hopper', email: 'grace@example.com' };
@@ -182,6 +183,26 @@ async function expectSameRows(dirA: string, dirB: string): Promise<void> {
   }
 }
 
+/**
+ * Runs `work` with a `git` first on PATH that notes each call's arguments (one line per call)
+ * before running the real git; returns those lines.
+ */
+async function gitCallsDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const bin = await tempDir();
+  const calls = path.join(bin, 'calls.log');
+  await writeFile(path.join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${realGit}' "$@"\n`);
+  await chmod(path.join(bin, 'git'), 0o755);
+  const pathBefore = process.env.PATH;
+  process.env.PATH = `${bin}${path.delimiter}${pathBefore ?? ''}`;
+  try {
+    await work();
+  } finally {
+    process.env.PATH = pathBefore;
+  }
+  return (await readFile(calls, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+}
+
 beforeAll(async () => {
   repo = await makeRepo([...commits, ...laterCommits]);
 });
@@ -349,6 +370,48 @@ describe('indexRepository (offline)', () => {
       }
     } finally {
       await late.cleanup();
+    }
+  });
+
+  test('a push of single-parent commits takes the history window from the last run\'s without asking git for it; a merge asks; rows equal a full index either way', async () => {
+    const pushed = await makeRepo([...commits, ...laterCommits]);
+    try {
+      const at = (dataDir: string, commit: string) => options(dataDir, { repoPath: pushed.dir, commit, historyCommits: 3 });
+      const incrementalDir = await tempDir();
+      await indexRepository(await at(incrementalDir, pushed.shas[1]!));
+      // Two commits in a line: the window is them, then the newest of the kept one.
+      const line = await gitCallsDuring(async () => expect((await indexRepository(await at(incrementalDir, pushed.shas[3]!))).incremental).toBe(true));
+      expect(line.some((call) => / log /.test(` ${call} `))).toBe(true);
+      expect(line.filter((call) => /\b(rev-list|merge-base)\b/.test(call))).toEqual([]);
+      const lineFull = await tempDir();
+      await indexRepository(await at(lineFull, pushed.shas[3]!));
+      await expectSameRows(incrementalDir, lineFull);
+
+      // A merged pull request: its branch's commits interleave with main's by date, so git lists the window.
+      const { mergeSha } = await addMergedBranch(
+        pushed,
+        'feature',
+        [
+          { message: 'Round tax (#44)', author: ADA, files: { 'web/tax.ts': `import { formatMoney } from './money';\n\nexport function addTax(total: number): string {\n  return formatMoney(Math.round(total * 1.2));\n}\n` } },
+          { message: 'Document tax', author: GRACE, files: { 'README.md': '# Shop\n\nPrices include tax.\n' } },
+        ],
+        { message: 'Merge pull request #44 from acme/feature', author: GRACE },
+      );
+      const merge = await gitCallsDuring(async () => expect((await indexRepository(await at(incrementalDir, mergeSha))).incremental).toBe(true));
+      expect(merge.some((call) => /\brev-list\b/.test(call))).toBe(true);
+      const mergeFull = await tempDir();
+      await indexRepository(await at(mergeFull, mergeSha));
+      await expectSameRows(incrementalDir, mergeFull);
+      // And a line on top of the merge reads the window kept by that run.
+      await git(pushed.dir, ['commit', '-q', '--allow-empty', '-m', 'Release notes'], { GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' });
+      const tip = (await git(pushed.dir, ['rev-parse', 'HEAD'])).trim();
+      const after = await gitCallsDuring(async () => indexRepository(await at(incrementalDir, tip)));
+      expect(after.filter((call) => /\brev-list\b/.test(call))).toEqual([]);
+      const tipFull = await tempDir();
+      await indexRepository(await at(tipFull, tip));
+      await expectSameRows(incrementalDir, tipFull);
+    } finally {
+      await pushed.cleanup();
     }
   });
 
