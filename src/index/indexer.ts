@@ -15,7 +15,7 @@ import { chunkFile, warmParsers } from './chunk/index.ts';
 import { MemoryUnitCache } from './chunk/unit-cache.ts';
 import { detectLanguage } from './language.ts';
 import { compareEdges, historyEdges, historyPathsChanged, isLineOnto, lineWindow, mapHistory, readHistory, type EdgeCommit } from './history.ts';
-import { chunkIds } from './ids.ts';
+import { chunkIds, encodeChunkLines } from './ids.ts';
 import { appendTo } from './lists.ts';
 import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
 import { fileQuestions, modelChunkQuestions, offlineChunkQuestions, type Question } from './questions.ts';
@@ -274,15 +274,14 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // Each chunk's text hash keys the reuse of its tokens, vector and questions.
     const textHashes = allChunks.map((chunk) => contentHash(chunk.text));
     const reuseKeys = allChunks.map((chunk, i) => reuseKey({ ...chunk, content_hash: textHashes[i]! }));
-    // A chunk the index holds under the same id with the same content keeps its question rows as
-    // they are; at the same lines too, its chunk row.
+    // A chunk the index holds under the same id with the same content keeps its question rows and
+    // its chunk row as they are, wherever it moved in the file (its lines are in the file's row).
     const keptQuestions = new Set<string>();
     const keptRows = new Set<string>();
     allChunks.forEach((chunk, i) => {
-      const held = kept?.heldChunks.get(ids[i]!);
-      if (!held || held.key !== questionKey(reuseKeys[i]!, chunk.kind)) return;
+      if (kept?.heldChunks.get(ids[i]!) !== questionKey(reuseKeys[i]!, chunk.kind)) return;
       keptQuestions.add(ids[i]!);
-      if (held.startLine === chunk.startLine && held.endLine === chunk.endLine) keptRows.add(ids[i]!);
+      keptRows.add(ids[i]!);
     });
     if (keptRows.size > KEEP_CHUNK_ROWS_MAX) keptRows.clear();
     // The questions of the changed files' chunks that changed go now, on LanceDB's threads (nothing
@@ -302,7 +301,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const questionResult = await buildQuestions(parsed, asked, options, { store, logger });
     warnings.push(...questionResult.warnings);
     // The changed files' other chunk rows go, once the moved ones' tokens and vectors are read, while vectors and edges are made.
-    const chunksCleared = kept ? reusedPromise.then(() => clearChunkRows(store, { paths: removedPaths, keptRows })) : Promise.resolve();
+    const chunksCleared = kept ? reusedPromise.then(() => clearChunkRows(store, { paths: removedPaths, held: [...kept.heldChunks.keys()], keptRows })) : Promise.resolve();
     chunksCleared.catch(() => undefined);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
@@ -529,6 +528,7 @@ function fileRow(file: WalkedFile, chunked: ChunkedFile): FileRow {
     symbols: chunked.symbols.join('\n'),
     imports: JSON.stringify(chunked.imports),
     tokens: fileTokens(head, file.text, chunked.pieces),
+    chunk_lines: encodeChunkLines(chunked.chunks),
     vector: [],
   };
 }
@@ -593,8 +593,6 @@ function chunkRow(chunk: Chunk, id: string, contentHashOfText: string, reused?: 
     language: chunk.language,
     name: chunk.name,
     kind: chunk.kind,
-    start_line: chunk.startLine,
-    end_line: chunk.endLine,
     signature: chunk.signature,
     doc: chunk.doc,
     text: chunk.text,
@@ -670,20 +668,20 @@ interface Kept {
   history: EdgeRow[];
   /** The changed files' chunk rows by `reuseKey` (their tokens and vectors are read once needed). */
   chunks: KeptChunks;
-  /** Each of the changed files' chunk rows by id: its `questionKey` and lines. */
-  heldChunks: Map<string, { key: string; startLine: number; endLine: number }>;
+  /** Each of the changed files' chunk rows by id: its `questionKey`. */
+  heldChunks: Map<string, string>;
   /** The recorded lookups of every file, and a way to read the imports of those that resolve again. */
   imports: PreviousImports;
 }
 
-type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'start_line' | 'end_line' | 'signature' | 'doc' | 'content_hash'> & { _rowid: bigint };
+type KeptChunkRow = Pick<ChunkRow, 'id' | 'path' | 'name' | 'kind' | 'signature' | 'doc' | 'content_hash'> & { _rowid: bigint };
 
 async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Promise<KeptFile[]>): Promise<Kept> {
   const [files, history, chunks, lookups] = await Promise.all([
     keptFiles,
     store.readColumns<EdgeRow>('history', { columns: ['sha', 'email', 'date', 'files', 'renames'] }),
     store.readColumnsIn<KeptChunkRow>('chunks', 'path', changedPaths, {
-      columns: ['id', 'path', 'name', 'kind', 'start_line', 'end_line', 'signature', 'doc', 'content_hash'],
+      columns: ['id', 'path', 'name', 'kind', 'signature', 'doc', 'content_hash'],
       rowIds: true,
     }),
     store.readColumns<LookupRow>('lookups', { columns: ['path', 'keys'] }),
@@ -693,7 +691,7 @@ async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Pro
   for (const row of chunks) {
     const key = reuseKey(row);
     byKey.set(key, row._rowid);
-    heldChunks.set(row.id, { key: questionKey(key, row.kind), startLine: row.start_line, endLine: row.end_line });
+    heldChunks.set(row.id, questionKey(key, row.kind));
   }
   return {
     files,
@@ -757,8 +755,17 @@ async function clearChanged(store: RepoStore, removedPaths: string[], ready: Pro
 /** Above this many kept chunk rows an update rewrites them all: the predicate that spares them would get long. */
 const KEEP_CHUNK_ROWS_MAX = 5_000;
 
-/** Deletes the chunk rows of `paths` (changed, renamed and deleted files) but those in `keptRows` (at most KEEP_CHUNK_ROWS_MAX). */
-async function clearChunkRows(store: RepoStore, sets: { paths: string[]; keptRows: Set<string> }): Promise<void> {
+/** Above this many chunk rows to delete, they are found by path rather than listed by id. */
+const DELETE_CHUNKS_BY_ID_MAX = 3_000;
+
+/**
+ * Deletes the chunk rows of `paths` (changed, renamed and deleted files: their rows are `held`)
+ * but those in `keptRows` (at most KEEP_CHUNK_ROWS_MAX). Usually most are kept (they only moved)
+ * and the others are few: those are named, which keeps the predicate short.
+ */
+async function clearChunkRows(store: RepoStore, sets: { paths: string[]; held: string[]; keptRows: Set<string> }): Promise<void> {
+  const gone = sets.held.filter((id) => !sets.keptRows.has(id));
+  if (gone.length <= DELETE_CHUNKS_BY_ID_MAX) return store.deleteIn('chunks', 'id', gone);
   const spared = sets.keptRows.size > 0 ? ` AND id NOT IN (${[...sets.keptRows].map(sqlString).join(', ')})` : '';
   await store.deleteMatching('chunks', sets.paths, (list) => `path IN (${list})${spared}`);
 }

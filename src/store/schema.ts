@@ -4,7 +4,7 @@ import { arrow } from './arrow.ts';
 const { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } = arrow;
 
 /** Bump when a table's columns or their meaning change: the next index run rebuilds from scratch. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export type TableName = 'files' | 'chunks' | 'questions' | 'history' | 'edges' | 'lookups' | 'segments' | 'meta' | 'embed_cache' | 'question_cache' | RecordTable;
 
@@ -36,6 +36,12 @@ export interface FileRow {
   imports: string;
   /** Code-aware tokens of path, doc, symbols and content (capped): the file-level full-text column. */
   tokens: string;
+  /**
+   * Where the file's chunks are (see `encodeChunkLines`). Kept here rather than in the chunk rows,
+   * so a chunk that only moved (code was added above it) keeps its row: an update rewrites the
+   * changed file's row anyway.
+   */
+  chunk_lines: string;
   vector: Float32Array | number[];
 }
 
@@ -51,8 +57,6 @@ export interface ChunkRow {
   language: string;
   name: string;
   kind: string;
-  start_line: number;
-  end_line: number;
   signature: string;
   doc: string;
   text: string;
@@ -190,11 +194,11 @@ export function tableSchema(name: TableName, dimension: number): Arrow.Schema {
     case 'files':
       return new Schema([
         text('path'), text('language'), text('blob_sha'), int('size'), text('doc'), text('symbols'), text('imports'),
-        text('tokens'), vector(dimension),
+        text('tokens'), text('chunk_lines'), vector(dimension),
       ]);
     case 'chunks':
       return new Schema([
-        text('id'), text('path'), text('language'), text('name'), text('kind'), int('start_line'), int('end_line'),
+        text('id'), text('path'), text('language'), text('name'), text('kind'),
         text('signature'), text('doc'), text('text'), text('content_hash'), text('tokens'), vector(dimension),
       ]);
     case 'questions':

@@ -8,6 +8,7 @@ import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
 import { OpenAIChatModel } from '../../src/ai/llm.ts';
 import { OpenAIEmbedder } from '../../src/ai/openai-embedder.ts';
 import { IndexLockedError } from '../../src/errors.ts';
+import { decodeChunkLines, type ChunkLines } from '../../src/index/ids.ts';
 import { indexRepository, type IndexOptions } from '../../src/index/indexer.ts';
 import { acquireIndexLock } from '../../src/store/lock.ts';
 import { RepoStore } from '../../src/store/repo-store.ts';
@@ -226,10 +227,16 @@ describe('indexRepository (offline)', () => {
       expect(files.map((f) => f.path).sort()).toEqual(
         ['README.md', 'api/server.go', 'legacy.js', 'shop/__init__.py', 'shop/coupons.py', 'shop/pricing.py', 'web/money.ts', 'web/total.ts'].sort(),
       );
-      const chunks = await store.readRows<{ path: string; name: string; kind: string; start_line: number; end_line: number; text: string }>('chunks');
+      const chunks = await store.readRows<{ id: string; path: string; name: string; kind: string; text: string }>('chunks');
+      // Where the chunks are is in their files' rows.
+      const lines = new Map<string, ChunkLines>();
+      for (const file of await store.readRows<{ path: string; chunk_lines: string }>('files', { columns: ['path', 'chunk_lines'] })) decodeChunkLines(file.path, file.chunk_lines, lines);
       const apply = chunks.find((c) => c.name === 'Cart.apply_discount');
-      expect(apply).toMatchObject({ path: 'shop/pricing.py', kind: 'method', start_line: 8, end_line: 13 });
-      expect(chunks.find((c) => c.name === 'renderTotal')).toMatchObject({ path: 'web/total.ts', start_line: 4, end_line: 7 });
+      expect(apply).toMatchObject({ id: 'shop/pricing.py#Cart.apply_discount', path: 'shop/pricing.py', kind: 'method' });
+      expect(lines.get(apply!.id)).toEqual({ startLine: 8, endLine: 13 });
+      expect(chunks.find((c) => c.name === 'renderTotal')).toMatchObject({ id: 'web/total.ts#renderTotal', path: 'web/total.ts' });
+      expect(lines.get('web/total.ts#renderTotal')).toEqual({ startLine: 4, endLine: 7 });
+      expect(lines.size).toBe(chunks.length);
       expect(chunks.some((c) => c.path === 'api/server.go' && /Server\.Start$/.test(c.name))).toBe(true);
       // Nothing secret leaks into any text column.
       for (const table of ['files', 'chunks', 'questions'] as const) {
@@ -442,7 +449,7 @@ describe('indexRepository (offline)', () => {
     }
   });
 
-  test('an update rewrites the rows of changed chunks only: moved chunks keep their questions, unmoved ones their chunk rows too; rows equal a full index', async () => {
+  test('an update rewrites the rows of changed chunks only: moved chunks keep their chunk rows and questions (the file\'s row says where they are now); rows equal a full index', async () => {
     const functions = (n: number) => Array.from({ length: n }, (_, i) => `def step_${i}(value):\n    """Run step ${i} of the pipeline."""\n    if value is None:\n        raise ValueError("step ${i} needs a value")\n    return value + ${i}\n`).join('\n\n');
     const original = `"""The pipeline."""\n\n\n${functions(6)}`;
     const logged = original.replace('"""The pipeline."""\n', '"""The pipeline."""\nimport logging\n').replace('return value + 2', 'return value * 2');
@@ -456,17 +463,17 @@ describe('indexRepository (offline)', () => {
       // Back to the first version without step_3: everything moves, step_2 changes back, step_3 and the second step_5 go.
       { message: 'Drop step 3', files: { 'pipeline.py': original.replace(/def step_3[\s\S]*?return value \+ 3\n\n\n/, '') } },
     ]);
-    // `embedded`: the chunks whose vectors are made again (the moved ones keep theirs).
-    const expected: Array<{ questions: string[]; chunks?: string[]; embedded: string[] }> = [
-      { questions: ['step_2', 'step_5#2'], embedded: ['step_2', 'step_5'] },
-      { questions: ['step_5#2'], chunks: ['step_5#2'], embedded: ['step_5'] },
-      { questions: ['step_2'], embedded: ['step_2'] },
+    // `chunks`: the chunk rows written again (and their questions); `embedded`: the chunks whose vectors are made again.
+    const expected: Array<{ chunks: string[]; embedded: string[] }> = [
+      { chunks: ['step_2', 'step_5#2'], embedded: ['step_2', 'step_5'] },
+      { chunks: ['step_5#2'], embedded: ['step_5'] },
+      { chunks: ['step_2'], embedded: ['step_2'] },
     ];
     try {
       const incrementalDir = await tempDir();
       const at = async (commit: number, dataDir: string): Promise<IndexOptions> => ({ ...(await options(dataDir)), repoPath: pipeline.dir, commit: pipeline.shas[commit] });
       await indexRepository(await at(0, incrementalDir));
-      for (const [i, { questions, chunks, embedded }] of expected.entries()) {
+      for (const [i, { chunks, embedded }] of expected.entries()) {
         const commit = i + 1;
         const spy = vi.spyOn(RepoStore.prototype, 'add');
         const embedSpy = vi.spyOn(HashingEmbedder.prototype, 'embed');
@@ -477,8 +484,13 @@ describe('indexRepository (offline)', () => {
           const embeddedChunks = embedSpy.mock.calls.flatMap((call) => call[0]).flatMap((text) => /^pipeline\.py (\S+)\n/.exec(text)?.[1] ?? []);
           expect(embeddedChunks.sort(), `embedded, commit ${commit}`).toEqual(embedded);
           const owners = new Set(written('questions').map((row) => row.chunk_id));
-          expect([...owners].sort(), `questions, commit ${commit}`).toEqual(['', ...questions.map((name) => `pipeline.py#${name}`)].sort());
-          if (chunks) expect(written('chunks').map((row) => row.id), `chunks, commit ${commit}`).toEqual(chunks.map((name) => `pipeline.py#${name}`));
+          expect([...owners].sort(), `questions, commit ${commit}`).toEqual(['', ...chunks.map((name) => `pipeline.py#${name}`)].sort());
+          expect(written('chunks').map((row) => row.id).sort(), `chunks, commit ${commit}`).toEqual(chunks.map((name) => `pipeline.py#${name}`));
+          // The file's row holds where every chunk is now: step_0 moved in all three but the second.
+          const [file] = written('files') as Array<{ path: string; chunk_lines: string }>;
+          const text = await git(pipeline.dir, ['show', `${pipeline.shas[commit]}:pipeline.py`]);
+          const line = text.split('\n').indexOf('def step_0(value):') + 1;
+          expect(decodeChunkLines('pipeline.py', file!.chunk_lines, new Map()).get('pipeline.py#step_0'), `lines, commit ${commit}`).toEqual({ startLine: line, endLine: line + 4 });
         } finally {
           spy.mockRestore();
           embedSpy.mockRestore();

@@ -8,7 +8,7 @@ import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
 import type * as Arrow from 'apache-arrow';
 import { rowsToArrow } from '../../src/store/arrow-rows.ts';
 import { RepoStore, repoNamespace, sqlString } from '../../src/store/repo-store.ts';
-import { tableSchema, type ChunkRow } from '../../src/store/schema.ts';
+import { tableSchema, type ChunkRow, type FileRow } from '../../src/store/schema.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -23,7 +23,7 @@ async function openTemp(repoId = 'acme/shop'): Promise<RepoStore> {
 
 function chunk(i: number, vector: Float32Array): ChunkRow {
   return {
-    id: `f${i}.py#fn${i}#L1`, path: `pkg/f${i}.py`, language: 'python', name: `fn${i}`, kind: 'function', start_line: 1, end_line: 3,
+    id: `f${i}.py#fn${i}#L1`, path: `pkg/f${i}.py`, language: 'python', name: `fn${i}`, kind: 'function',
     signature: `def fn${i}():`, doc: '', text: `def fn${i}(): pass`, content_hash: String(i), tokens: `fn${i} word${i % 7}`, vector: Array.from(vector),
   };
 }
@@ -41,7 +41,10 @@ describe('RepoStore', () => {
     const text = 'naïve café — 日本語 🚀 \'quoted\' ""';
     await store.add('chunks', [
       { ...chunk(1, new Float32Array(4)), text, doc: '', vector: new Float32Array([0.5, -0.25, 1, 0]) },
-      { ...chunk(2, new Float32Array(4)), start_line: 2_000_000_000, vector: [0, 0, 0, 1] },
+      { ...chunk(2, new Float32Array(4)), vector: [0, 0, 0, 1] },
+    ]);
+    await store.add('files', [
+      { path: 'pkg/f2.py', language: 'python', blob_sha: 'b2', size: 2_000_000_000, doc: '', symbols: 'fn2', imports: '[]', tokens: 'fn2', chunk_lines: '{"fn2":[1,3]}', vector: [0, 0, 1, 0] },
     ]);
     await store.add('history', [
       { sha: 'a1', author: 'Zoë', email: 'z@example.com', date: 1_700_000_000.5, message: 'Fix ✓', files: 'a.py\nb.py', prs: '[]', issues: '[]', renames: '[]', tokens: 'fix' },
@@ -49,7 +52,7 @@ describe('RepoStore', () => {
     const chunks = await store.readRows<ChunkRow>('chunks');
     chunks.sort((a, b) => a.id.localeCompare(b.id));
     expect(chunks.map((row) => row.text)).toEqual([text, 'def fn2(): pass']);
-    expect(chunks[1].start_line).toBe(2_000_000_000);
+    expect((await store.readRows<FileRow>('files'))[0]).toMatchObject({ size: 2_000_000_000, chunk_lines: '{"fn2":[1,3]}' });
     expect(Array.from(chunks[0].vector)).toEqual([0.5, -0.25, 1, 0]);
     expect(Array.from(chunks[1].vector)).toEqual([0, 0, 0, 1]);
     const [commit] = await store.readRows<{ author: string; date: number; files: string }>('history');

@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest';
+import { encodeChunkLines } from '../../src/index/ids.ts';
 import { tokenString } from '../../src/index/tokenize.ts';
 import { buildCatalog, mentionSignal } from '../../src/triage/stages/locate.ts';
 import { understandIssue } from '../../src/triage/stages/understand.ts';
 
-const symbol = (path: string, name: string, start = 1) => ({ path, name, kind: 'function', start_line: start, end_line: start + 5 });
+const symbol = (path: string, name: string, start = 1) => ({ id: `${path}#${name}`, path, name, kind: 'function', startLine: start, endLine: start + 5 });
 
 /** A date library: every file uses the library's own name; one plugin defines `customParse`. */
 function dateLibrary() {
@@ -21,13 +22,18 @@ function dateLibrary() {
     symbol('src/plugin/utc/index.js', 'utc'),
     symbol('src/recorder.js', 'Recorder.list'),
   ];
-  return buildCatalog(files, chunks);
+  // Each file's row says where its chunks are.
+  return buildCatalog(
+    files.map((file) => ({ ...file, chunk_lines: encodeChunkLines(chunks.filter((chunk) => chunk.path === file.path)) })),
+    chunks,
+  );
 }
 
 describe('mentionSignal', () => {
   test('a name the issue uses points at the file that defines it', () => {
     const ranking = mentionSignal(understandIssue('customParse drops the zone', 'Calling `customParse("2001 +08:00")` loses the offset.'), dateLibrary());
     expect([...ranking.keys()]).toEqual(['src/plugin/customParse/index.js']);
+    expect(ranking.get('src/plugin/customParse/index.js')?.evidence?.symbol).toEqual({ name: 'customParse', kind: 'function', startLine: 1, endLine: 6 });
   });
 
   test('builtins the issue calls are not mentions of a project method of the same name', () => {

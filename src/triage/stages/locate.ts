@@ -4,6 +4,7 @@ import { log as rootLog, type Logger } from '../../log.ts';
 import { rerankFiles, type FileSummary } from './rerank.ts';
 import { rewriteIssue, type IssueRewrite } from './rewrite.ts';
 import { compareEdges } from '../../index/history.ts';
+import { decodeChunkLines, type ChunkLines } from '../../index/ids.ts';
 import { tokenize } from '../../index/tokenize.ts';
 import { Bm25Index } from '../../search/bm25.ts';
 import { sqlString, type RepoStore } from '../../store/repo-store.ts';
@@ -130,13 +131,23 @@ export interface RepoCatalog {
   fileText: Bm25Index;
   /** Files that define at least one symbol: code, as opposed to config, data and prose. */
   definers: Set<string>;
+  /** Every chunk's lines, by chunk id (from the files' `chunk_lines`). */
+  lines: Map<string, ChunkLines>;
 }
 
-/** The catalog of a repository's files (path + file-level tokens) and symbol chunks. */
-export function buildCatalog(
-  files: Array<{ path: string; tokens: string }>,
-  chunks: Array<{ path: string; name: string; kind: string; start_line: number; end_line: number }>,
-): RepoCatalog {
+/** A chunk row as search results give it, and where it is. */
+type ChunkHit = { id: string; path: string; name: string; kind: string };
+const CHUNK_HIT_COLUMNS = ['id', 'path', 'name', 'kind'];
+
+function symbolOf(chunk: ChunkHit, lines: Map<string, ChunkLines>): SymbolEvidence {
+  const at = lines.get(chunk.id);
+  return { name: chunk.name, kind: chunk.kind, startLine: at?.startLine ?? 0, endLine: at?.endLine ?? 0 };
+}
+
+/** The catalog of a repository's files (path, file-level tokens, where their chunks are) and symbol chunks. */
+export function buildCatalog(files: Array<{ path: string; tokens: string; chunk_lines: string }>, chunks: ChunkHit[]): RepoCatalog {
+  const lines = new Map<string, ChunkLines>();
+  for (const file of files) decodeChunkLines(file.path, file.chunk_lines, lines);
   const definitions = new Map<string, Array<{ path: string; symbol: SymbolEvidence }>>();
   const define = (name: string, path: string, symbol: SymbolEvidence) => {
     const list = definitions.get(name) ?? [];
@@ -144,7 +155,7 @@ export function buildCatalog(
     definitions.set(name, list);
   };
   for (const chunk of chunks) {
-    const symbol = { name: chunk.name, kind: chunk.kind, startLine: chunk.start_line, endLine: chunk.end_line };
+    const symbol = symbolOf(chunk, lines);
     const lower = chunk.name.toLowerCase();
     define(lower, chunk.path, symbol);
     const last = lower.split('.').pop()!;
@@ -165,7 +176,7 @@ export function buildCatalog(
     files.map((f) => f.path),
     files.map((f) => (f.tokens ? f.tokens.split(' ') : [])),
   );
-  return { paths, pathSet: new Set(paths), definitions, components, fileText, definers: new Set(chunks.map((chunk) => chunk.path)) };
+  return { paths, pathSet: new Set(paths), definitions, components, fileText, definers: new Set(chunks.map((chunk) => chunk.path)), lines };
 }
 
 const catalogs = new Map<string, RepoCatalog>();
@@ -175,9 +186,9 @@ async function loadCatalog(store: RepoStore): Promise<RepoCatalog> {
   const key = `${store.uri}@${versions.files}/${versions.chunks}`;
   const cached = catalogs.get(key);
   if (cached) return cached;
-  const files = await store.readRows<{ path: string; tokens: string }>('files', { columns: ['path', 'tokens'] });
-  const chunks = await store.readRows<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', {
-    columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
+  const files = await store.readRows<{ path: string; tokens: string; chunk_lines: string }>('files', { columns: ['path', 'tokens', 'chunk_lines'] });
+  const chunks = await store.readRows<ChunkHit>('chunks', {
+    columns: CHUNK_HIT_COLUMNS,
     where: "kind != 'window' AND kind != 'block'",
   });
   const catalog = buildCatalog(files, chunks);
@@ -344,15 +355,8 @@ async function textSignals(store: RepoStore, catalog: RepoCatalog, facts: IssueF
   const fileText: Ranking = new Map();
   for (const hit of catalog.fileText.search(queryTokens(facts), 100)) addCandidate(fileText, hit.id, hit.score);
   const chunkText: Ranking = new Map();
-  const chunkRows = await store.searchText<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', query, {
-    limit: 300,
-    columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
-  });
-  for (const row of chunkRows) {
-    addCandidate(chunkText, row.path, row._score, {
-      symbol: { name: row.name, kind: row.kind, startLine: row.start_line, endLine: row.end_line },
-    });
-  }
+  const chunkRows = await store.searchText<ChunkHit>('chunks', query, { limit: 300, columns: CHUNK_HIT_COLUMNS });
+  for (const row of chunkRows) addCandidate(chunkText, row.path, row._score, { symbol: symbolOf(row, catalog.lines) });
   const questions: Ranking = new Map();
   for (const row of await store.searchText<{ path: string; text: string }>('questions', query, { limit: 200, columns: ['path', 'text'] })) {
     addCandidate(questions, row.path, row._score, { question: row.text });
@@ -378,11 +382,8 @@ async function textSignals(store: RepoStore, catalog: RepoCatalog, facts: IssueF
   const vector: Ranking = new Map();
   const [queryVector] = await embedder.embed([`${facts.title}\n${facts.cleanBody}`.slice(0, 4000)]);
   if (queryVector.some((x) => x !== 0)) {
-    const rows = await store.searchVector<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', queryVector, {
-      limit: 100,
-      columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
-    });
-    for (const row of rows) addCandidate(vector, row.path, 1 - row._distance, { symbol: { name: row.name, kind: row.kind, startLine: row.start_line, endLine: row.end_line } });
+    const rows = await store.searchVector<ChunkHit>('chunks', queryVector, { limit: 100, columns: CHUNK_HIT_COLUMNS });
+    for (const row of rows) addCandidate(vector, row.path, 1 - row._distance, { symbol: symbolOf(row, catalog.lines) });
   }
   return { fileText, chunkText, questions, history, vector };
 }
@@ -429,18 +430,13 @@ function ranked(ranking: Ranking): Array<[string, Candidate]> {
 }
 
 /** The model's search queries and code guess, run against files and chunks; each file keeps its best hit. */
-async function rewriteSignal(store: RepoStore, rewrite: IssueRewrite | undefined): Promise<Ranking> {
+async function rewriteSignal(store: RepoStore, catalog: RepoCatalog, rewrite: IssueRewrite | undefined): Promise<Ranking> {
   const ranking: Ranking = new Map();
   if (!rewrite) return ranking;
   for (const query of [...rewrite.queries, rewrite.snippet].filter(Boolean)) {
     const tokens = tokenize(query).join(' ');
-    const rows = await store.searchText<{ path: string; name: string; kind: string; start_line: number; end_line: number }>('chunks', tokens, {
-      limit: 30,
-      columns: ['path', 'name', 'kind', 'start_line', 'end_line'],
-    });
-    rows.forEach((row, index) =>
-      addCandidate(ranking, row.path, 1 / (index + 1), { symbol: { name: row.name, kind: row.kind, startLine: row.start_line, endLine: row.end_line } }),
-    );
+    const rows = await store.searchText<ChunkHit>('chunks', tokens, { limit: 30, columns: CHUNK_HIT_COLUMNS });
+    rows.forEach((row, index) => addCandidate(ranking, row.path, 1 / (index + 1), { symbol: symbolOf(row, catalog.lines) }));
   }
   return ranking;
 }
@@ -456,7 +452,7 @@ export async function locateFiles(options: LocateOptions): Promise<LocateResult>
     mention: mentionSignal(options.facts, catalog),
     pathWords: pathWordSignal(options.facts, catalog),
     message: await messageSignal(options.store, options.facts),
-    rewrite: await rewriteSignal(options.store, rewrite),
+    rewrite: await rewriteSignal(options.store, catalog, rewrite),
     frame: frameSignal(options.facts, catalog),
     ...(await textSignals(options.store, catalog, options.facts, options.embedder)),
   };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { estimateTokens, extractJson, type ChatModel, type TokenBudget } from '../../ai/llm.ts';
 import { log as rootLog, type Logger } from '../../log.ts';
+import { decodeChunkLines, type ChunkLines } from '../../index/ids.ts';
 import { checkDiffApplies, normaliseDiff, readFilesAt, type ApplyCheck } from '../../scm/apply-check.ts';
 import { openGitRepo, type GitRepo } from '../../scm/git.ts';
 import { sqlString, type RepoStore } from '../../store/repo-store.ts';
@@ -94,12 +95,21 @@ interface Evidence {
 
 async function loadEvidence(store: RepoStore, top: FileFinding[]): Promise<Evidence> {
   const list = top.map((file) => sqlString(file.path)).join(', ');
-  const rows = await store.readRows<ChunkInfo>('chunks', {
-    columns: ['path', 'name', 'kind', 'start_line', 'end_line', 'signature', 'doc', 'text'],
-    where: `path IN (${list}) AND kind != 'window' AND kind != 'block'`,
-  });
+  const [rows, files] = await Promise.all([
+    store.readRows<Omit<ChunkInfo, 'start_line' | 'end_line'> & { id: string }>('chunks', {
+      columns: ['id', 'path', 'name', 'kind', 'signature', 'doc', 'text'],
+      where: `path IN (${list}) AND kind != 'window' AND kind != 'block'`,
+    }),
+    store.readRows<{ path: string; chunk_lines: string }>('files', { columns: ['path', 'chunk_lines'], where: `path IN (${list})` }),
+  ]);
+  // Where each chunk is: the file's row says.
+  const lines = new Map<string, ChunkLines>();
+  for (const file of files) decodeChunkLines(file.path, file.chunk_lines, lines);
   const chunks = new Map<string, ChunkInfo[]>();
-  for (const row of rows) chunks.set(row.path, [...(chunks.get(row.path) ?? []), row]);
+  for (const { id, ...row } of rows) {
+    const at = lines.get(id);
+    chunks.set(row.path, [...(chunks.get(row.path) ?? []), { ...row, start_line: at?.startLine ?? 0, end_line: at?.endLine ?? 0 }]);
+  }
   const paths = (await store.readRows<{ path: string }>('files', { columns: ['path'] })).map((row) => row.path);
   return { chunks, paths };
 }
