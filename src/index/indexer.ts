@@ -283,7 +283,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       keptQuestions.add(ids[i]!);
       keptRows.add(ids[i]!);
     });
-    if (keptRows.size > KEEP_CHUNK_ROWS_MAX) keptRows.clear();
+    if (kept && !chunkRowsDeletable(kept.heldChunks.size, keptRows.size)) keptRows.clear();
     // The questions of the changed files' chunks that changed go now, on LanceDB's threads (nothing
     // reads that table during the run), and the files' own questions with them.
     const questionsCleared = kept ? clearQuestions(store, { paths: removedPaths, held: [...kept.heldChunks.keys()], keptQuestions }) : Promise.resolve();
@@ -752,16 +752,21 @@ async function clearChanged(store: RepoStore, removedPaths: string[], ready: Pro
   ]);
 }
 
-/** Above this many kept chunk rows an update rewrites them all: the predicate that spares them would get long. */
+/** Above this many kept chunk rows (when the others are too many to name) an update rewrites them all: the predicate that spares them would get long. */
 const KEEP_CHUNK_ROWS_MAX = 5_000;
 
 /** Above this many chunk rows to delete, they are found by path rather than listed by id. */
 const DELETE_CHUNKS_BY_ID_MAX = 3_000;
 
+/** Whether `clearChunkRows` can spare `kept` of the `held` chunk rows with a predicate of bounded length. */
+function chunkRowsDeletable(held: number, kept: number): boolean {
+  return held - kept <= DELETE_CHUNKS_BY_ID_MAX || kept <= KEEP_CHUNK_ROWS_MAX;
+}
+
 /**
  * Deletes the chunk rows of `paths` (changed, renamed and deleted files: their rows are `held`)
- * but those in `keptRows` (at most KEEP_CHUNK_ROWS_MAX). Usually most are kept (they only moved)
- * and the others are few: those are named, which keeps the predicate short.
+ * but those in `keptRows`. Usually most are kept (they only moved) and the others are few: those
+ * are named, which keeps the predicate short; otherwise the kept ones are (at most KEEP_CHUNK_ROWS_MAX).
  */
 async function clearChunkRows(store: RepoStore, sets: { paths: string[]; held: string[]; keptRows: Set<string> }): Promise<void> {
   const gone = sets.held.filter((id) => !sets.keptRows.has(id));
