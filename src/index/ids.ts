@@ -35,17 +35,43 @@ export function encodeChunkLines(chunks: ReadonlyArray<Pick<Chunk, 'path' | 'nam
   return JSON.stringify(lines);
 }
 
-/** Adds the lines of the chunks of `path` (its row's `chunk_lines`) to `into`, by chunk id. Unreadable text adds nothing. */
-export function decodeChunkLines(path: string, encoded: string, into: Map<string, ChunkLines>): Map<string, ChunkLines> {
-  let lines: unknown;
-  try {
-    lines = JSON.parse(encoded || '{}');
-  } catch {
-    return into;
+/**
+ * Where chunks are, from their files' `chunk_lines`. A file's text is parsed when one of its
+ * chunks is first asked about: a repository's catalog holds every file's, and a triage asks about
+ * a few files.
+ */
+export class ChunkLineIndex {
+  private readonly encoded = new Map<string, string>();
+  private readonly decoded = new Map<string, Map<string, ChunkLines>>();
+
+  /** Records `path`'s row's `chunk_lines`. */
+  add(path: string, chunkLines: string): this {
+    this.encoded.set(path, chunkLines);
+    this.decoded.delete(path);
+    return this;
   }
-  if (!lines || typeof lines !== 'object') return into;
-  for (const [suffix, value] of Object.entries(lines as Record<string, unknown>)) {
-    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'number') into.set(`${path}#${suffix}`, { startLine: value[0], endLine: value[1] });
+
+  /** The lines of the chunk `id` of the file `path`; undefined when its file's row does not say (or is unreadable). */
+  get(path: string, id: string): ChunkLines | undefined {
+    if (!id.startsWith(`${path}#`)) return undefined;
+    return this.file(path).get(id.slice(path.length + 1));
   }
-  return into;
+
+  private file(path: string): Map<string, ChunkLines> {
+    let lines = this.decoded.get(path);
+    if (!lines) {
+      lines = new Map();
+      this.decoded.set(path, lines);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(this.encoded.get(path) || '{}');
+      } catch {
+        parsed = undefined;
+      }
+      for (const [suffix, value] of Object.entries(parsed && typeof parsed === 'object' ? parsed : {})) {
+        if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'number') lines.set(suffix, { startLine: value[0], endLine: value[1] });
+      }
+    }
+    return lines;
+  }
 }

@@ -8,7 +8,7 @@ import { HashingEmbedder } from '../../src/ai/hashing-embedder.ts';
 import { OpenAIChatModel } from '../../src/ai/llm.ts';
 import { OpenAIEmbedder } from '../../src/ai/openai-embedder.ts';
 import { IndexLockedError } from '../../src/errors.ts';
-import { decodeChunkLines, type ChunkLines } from '../../src/index/ids.ts';
+import { ChunkLineIndex } from '../../src/index/ids.ts';
 import { indexRepository, type IndexOptions } from '../../src/index/indexer.ts';
 import { acquireIndexLock } from '../../src/store/lock.ts';
 import { RepoStore } from '../../src/store/repo-store.ts';
@@ -229,14 +229,15 @@ describe('indexRepository (offline)', () => {
       );
       const chunks = await store.readRows<{ id: string; path: string; name: string; kind: string; text: string }>('chunks');
       // Where the chunks are is in their files' rows.
-      const lines = new Map<string, ChunkLines>();
-      for (const file of await store.readRows<{ path: string; chunk_lines: string }>('files', { columns: ['path', 'chunk_lines'] })) decodeChunkLines(file.path, file.chunk_lines, lines);
+      const lines = new ChunkLineIndex();
+      for (const file of await store.readRows<{ path: string; chunk_lines: string }>('files', { columns: ['path', 'chunk_lines'] })) lines.add(file.path, file.chunk_lines);
       const apply = chunks.find((c) => c.name === 'Cart.apply_discount');
       expect(apply).toMatchObject({ id: 'shop/pricing.py#Cart.apply_discount', path: 'shop/pricing.py', kind: 'method' });
-      expect(lines.get(apply!.id)).toEqual({ startLine: 8, endLine: 13 });
+      expect(lines.get('shop/pricing.py', apply!.id)).toEqual({ startLine: 8, endLine: 13 });
       expect(chunks.find((c) => c.name === 'renderTotal')).toMatchObject({ id: 'web/total.ts#renderTotal', path: 'web/total.ts' });
-      expect(lines.get('web/total.ts#renderTotal')).toEqual({ startLine: 4, endLine: 7 });
-      expect(lines.size).toBe(chunks.length);
+      expect(lines.get('web/total.ts', 'web/total.ts#renderTotal')).toEqual({ startLine: 4, endLine: 7 });
+      // Every chunk has its lines.
+      expect(chunks.filter((c) => !lines.get(c.path, c.id))).toEqual([]);
       expect(chunks.some((c) => c.path === 'api/server.go' && /Server\.Start$/.test(c.name))).toBe(true);
       // Nothing secret leaks into any text column.
       for (const table of ['files', 'chunks', 'questions'] as const) {
@@ -490,7 +491,7 @@ describe('indexRepository (offline)', () => {
           const [file] = written('files') as Array<{ path: string; chunk_lines: string }>;
           const text = await git(pipeline.dir, ['show', `${pipeline.shas[commit]}:pipeline.py`]);
           const line = text.split('\n').indexOf('def step_0(value):') + 1;
-          expect(decodeChunkLines('pipeline.py', file!.chunk_lines, new Map()).get('pipeline.py#step_0'), `lines, commit ${commit}`).toEqual({ startLine: line, endLine: line + 4 });
+          expect(new ChunkLineIndex().add('pipeline.py', file!.chunk_lines).get('pipeline.py', 'pipeline.py#step_0'), `lines, commit ${commit}`).toEqual({ startLine: line, endLine: line + 4 });
         } finally {
           spy.mockRestore();
           embedSpy.mockRestore();

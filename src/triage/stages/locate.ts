@@ -4,7 +4,7 @@ import { log as rootLog, type Logger } from '../../log.ts';
 import { rerankFiles, type FileSummary } from './rerank.ts';
 import { rewriteIssue, type IssueRewrite } from './rewrite.ts';
 import { compareEdges } from '../../index/history.ts';
-import { decodeChunkLines, type ChunkLines } from '../../index/ids.ts';
+import { ChunkLineIndex } from '../../index/ids.ts';
 import { tokenize } from '../../index/tokenize.ts';
 import { Bm25Index } from '../../search/bm25.ts';
 import { sqlString, type RepoStore } from '../../store/repo-store.ts';
@@ -123,43 +123,42 @@ export function queryTokens(facts: IssueFacts): string[] {
 export interface RepoCatalog {
   paths: string[];
   pathSet: Set<string>;
-  /** Lowercased symbol name (last part and qualified) → defining files with the symbol. */
-  definitions: Map<string, Array<{ path: string; symbol: SymbolEvidence }>>;
+  /** Lowercased symbol name (last part and qualified) → the defining chunks (one per file). */
+  definitions: Map<string, ChunkHit[]>;
   /** Lowercased folder name or file stem → the files it names (`customparseformat` → its plugin's files). */
   components: Map<string, string[]>;
   /** BM25 over whole files (their `tokens` column). */
   fileText: Bm25Index;
   /** Files that define at least one symbol: code, as opposed to config, data and prose. */
   definers: Set<string>;
-  /** Every chunk's lines, by chunk id (from the files' `chunk_lines`). */
-  lines: Map<string, ChunkLines>;
+  /** Where every chunk is (from the files' `chunk_lines`). */
+  lines: ChunkLineIndex;
 }
 
 /** A chunk row as search results give it, and where it is. */
 type ChunkHit = { id: string; path: string; name: string; kind: string };
 const CHUNK_HIT_COLUMNS = ['id', 'path', 'name', 'kind'];
 
-function symbolOf(chunk: ChunkHit, lines: Map<string, ChunkLines>): SymbolEvidence {
-  const at = lines.get(chunk.id);
+function symbolOf(chunk: ChunkHit, lines: ChunkLineIndex): SymbolEvidence {
+  const at = lines.get(chunk.path, chunk.id);
   return { name: chunk.name, kind: chunk.kind, startLine: at?.startLine ?? 0, endLine: at?.endLine ?? 0 };
 }
 
 /** The catalog of a repository's files (path, file-level tokens, where their chunks are) and symbol chunks. */
 export function buildCatalog(files: Array<{ path: string; tokens: string; chunk_lines: string }>, chunks: ChunkHit[]): RepoCatalog {
-  const lines = new Map<string, ChunkLines>();
-  for (const file of files) decodeChunkLines(file.path, file.chunk_lines, lines);
-  const definitions = new Map<string, Array<{ path: string; symbol: SymbolEvidence }>>();
-  const define = (name: string, path: string, symbol: SymbolEvidence) => {
+  const lines = new ChunkLineIndex();
+  for (const file of files) lines.add(file.path, file.chunk_lines);
+  const definitions = new Map<string, ChunkHit[]>();
+  const define = (name: string, chunk: ChunkHit) => {
     const list = definitions.get(name) ?? [];
-    if (!list.some((d) => d.path === path)) list.push({ path, symbol });
+    if (!list.some((d) => d.path === chunk.path)) list.push(chunk);
     definitions.set(name, list);
   };
   for (const chunk of chunks) {
-    const symbol = symbolOf(chunk, lines);
     const lower = chunk.name.toLowerCase();
-    define(lower, chunk.path, symbol);
+    define(lower, chunk);
     const last = lower.split('.').pop()!;
-    if (last !== lower) define(last, chunk.path, symbol);
+    if (last !== lower) define(last, chunk);
   }
   const paths = files.map((f) => f.path).sort();
   const components = new Map<string, string[]>();
@@ -261,7 +260,7 @@ export function mentionSignal(facts: IssueFacts, catalog: RepoCatalog): Ranking 
     if (defs.length > 25) continue;
     const specificity = 1 / Math.log2(1 + defs.length);
     const strength = (codeIds.has(identifier) ? 4 : 2) * (qualified ? 1.5 : 1) * specificity;
-    for (const def of defs) addCandidate(ranking, def.path, strength, { mention: identifier, symbol: def.symbol });
+    for (const def of defs) addCandidate(ranking, def.path, strength, { mention: identifier, symbol: symbolOf(def, catalog.lines) });
   }
   return ranking;
 }

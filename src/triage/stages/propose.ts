@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { estimateTokens, extractJson, type ChatModel, type TokenBudget } from '../../ai/llm.ts';
 import { log as rootLog, type Logger } from '../../log.ts';
-import { decodeChunkLines, type ChunkLines } from '../../index/ids.ts';
+import { ChunkLineIndex } from '../../index/ids.ts';
 import { checkDiffApplies, normaliseDiff, readFilesAt, type ApplyCheck } from '../../scm/apply-check.ts';
 import { openGitRepo, type GitRepo } from '../../scm/git.ts';
 import { sqlString, type RepoStore } from '../../store/repo-store.ts';
@@ -103,11 +103,11 @@ async function loadEvidence(store: RepoStore, top: FileFinding[]): Promise<Evide
     store.readRows<{ path: string; chunk_lines: string }>('files', { columns: ['path', 'chunk_lines'], where: `path IN (${list})` }),
   ]);
   // Where each chunk is: the file's row says.
-  const lines = new Map<string, ChunkLines>();
-  for (const file of files) decodeChunkLines(file.path, file.chunk_lines, lines);
+  const lines = new ChunkLineIndex();
+  for (const file of files) lines.add(file.path, file.chunk_lines);
   const chunks = new Map<string, ChunkInfo[]>();
   for (const { id, ...row } of rows) {
-    const at = lines.get(id);
+    const at = lines.get(row.path, id);
     chunks.set(row.path, [...(chunks.get(row.path) ?? []), { ...row, start_line: at?.startLine ?? 0, end_line: at?.endLine ?? 0 }]);
   }
   const paths = (await store.readRows<{ path: string }>('files', { columns: ['path'] })).map((row) => row.path);
