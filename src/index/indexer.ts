@@ -294,13 +294,14 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const toRewrite = allChunks.flatMap((chunk, i) =>
       keptRows.has(ids[i]!) ? [] : [{ chunk, id: ids[i]!, textHash: textHashes[i]!, key: reuseKeys[i]! }],
     );
-    // The tokens and vectors of those the index holds unchanged (moved lines), read while the
-    // questions are made, before their rows go.
+    // The tokens and vectors of those the index holds unchanged under another id (a same-named
+    // chunk before it went, its kind changed) or whose rows were not kept (past the cap), read
+    // while the questions are made, before their rows go.
     const reusedPromise: Promise<ReusedChunks> = kept ? reusedChunks(store, kept.chunks, toRewrite.map(({ key }) => key)) : Promise.resolve(new Map());
     reusedPromise.catch(() => undefined);
     const questionResult = await buildQuestions(parsed, asked, options, { store, logger });
     warnings.push(...questionResult.warnings);
-    // The changed files' other chunk rows go, once the moved ones' tokens and vectors are read, while vectors and edges are made.
+    // The changed files' other chunk rows go, once the tokens and vectors handed over are read, while vectors and edges are made.
     const chunksCleared = kept ? reusedPromise.then(() => clearChunkRows(store, { paths: removedPaths, held: [...kept.heldChunks.keys()], keptRows })) : Promise.resolve();
     chunksCleared.catch(() => undefined);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
@@ -567,7 +568,7 @@ type ReusedChunks = Map<string, { tokens: string; vector: Float32Array }>;
 
 /**
  * The tokens and vectors of the `kept` chunk rows that rewritten chunks (by their `reuseKey`s)
- * take over, read by row id: of a changed file's chunks, those unchanged but moved.
+ * take over, read by row id: of a changed file's chunks, those unchanged but not kept as they are.
  */
 async function reusedChunks(store: RepoStore, kept: KeptChunks, rewrittenKeys: string[]): Promise<ReusedChunks> {
   const keys = [...new Set(rewrittenKeys.filter((key) => kept.has(key)))];

@@ -135,7 +135,7 @@ export interface RepoCatalog {
   lines: ChunkLineIndex;
 }
 
-/** A chunk row as search results give it, and where it is. */
+/** A chunk row as search results give it (where it is, its file's row says). */
 type ChunkHit = { id: string; path: string; name: string; kind: string };
 const CHUNK_HIT_COLUMNS = ['id', 'path', 'name', 'kind'];
 
