@@ -235,6 +235,44 @@ export function historyPathsChanged(before: MappedHistory, after: MappedHistory,
   return changed;
 }
 
+/**
+ * `historyPathsChanged` for a window that gained the commits `added` and lost `dropped` (the others
+ * are `kept`), without mapping the old window, when neither the added nor the dropped commits
+ * rename anything: a kept commit's files are then named alike in both windows (the renames that
+ * apply to it are the kept commits' either way), so only the added and dropped commits' files can
+ * have other edges. A dropped commit's files count under every name the kept commits' renames can
+ * give them (a superset, as `historyPathsChanged`'s is). Undefined when a rename rules this out.
+ */
+export function slidPathsChanged(
+  window: { added: readonly EdgeCommit[]; dropped: readonly EdgeCommit[]; kept: readonly EdgeCommit[] },
+  after: MappedHistory,
+  options: Pick<HistoryEdgeOptions, 'maxFilesPerCommit'> = {},
+): Set<string> | undefined {
+  const renames = (commit: EdgeCommit) => (commit.renames ?? []).some((r) => r.from !== r.to);
+  if (window.added.some(renames) || window.dropped.some(renames)) return undefined;
+  const maxFiles = options.maxFilesPerCommit ?? 50;
+  const changed = new Set<string>();
+  const added = new Set(window.added.map((commit) => commit.sha));
+  after.commits.forEach((commit, i) => {
+    const files = after.files[i]!;
+    if (added.has(commit.sha) && counts(files, maxFiles)) for (const file of files) changed.add(file);
+  });
+  const renamedTo = new Map<string, string[]>();
+  for (const commit of window.kept) {
+    for (const { from, to } of commit.renames ?? []) if (from !== to) renamedTo.set(from, [...(renamedTo.get(from) ?? []), to]);
+  }
+  const pending = window.dropped.flatMap((commit) => commit.files);
+  const followed = new Set<string>();
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (followed.has(file)) continue;
+    followed.add(file);
+    changed.add(file);
+    pending.push(...(renamedTo.get(file) ?? []));
+  }
+  return changed;
+}
+
 export interface HistoryEdgeScope {
   /** Edges to other paths are dropped. */
   knownPaths?: ReadonlySet<string>;

@@ -14,7 +14,7 @@ import { INDEX_TABLES, SCHEMA_VERSION, type ChunkRow, type FileRow, type History
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { MemoryUnitCache } from './chunk/unit-cache.ts';
 import { detectLanguage } from './language.ts';
-import { compareEdges, historyEdges, historyPathsChanged, isLineOnto, lineWindow, mapHistory, readHistory, type EdgeCommit } from './history.ts';
+import { compareEdges, historyEdges, historyPathsChanged, isLineOnto, lineWindow, mapHistory, readHistory, slidPathsChanged, type EdgeCommit } from './history.ts';
 import { chunkIds, encodeChunkLines } from './ids.ts';
 import { appendTo } from './lists.ts';
 import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
@@ -863,7 +863,15 @@ async function deriveEdges(
   const after = mapHistory(window.map(commitOf));
   let historyOf: Set<string> | undefined;
   if (previous?.window) {
-    historyOf = historyPathsChanged(mapHistory(previous.window.map(commitOf)), after);
+    // Without a rename among the commits that came or went, the old window need not be mapped again.
+    const before = new Set(previous.window.map((row) => row.sha));
+    const now = new Set(window.map((row) => row.sha));
+    const slid = {
+      added: window.filter((row) => !before.has(row.sha)).map(commitOf),
+      dropped: previous.window.filter((row) => !now.has(row.sha)).map(commitOf),
+      kept: window.filter((row) => before.has(row.sha)).map(commitOf),
+    };
+    historyOf = slidPathsChanged(slid, after) ?? historyPathsChanged(mapHistory(previous.window.map(commitOf)), after);
     for (const path of previous.changedPaths) historyOf.add(path);
   }
   await yieldToLoop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { historyEdges, historyPathsChanged, mapHistory, type EdgeCommit, type HistoryEdgeOptions } from '../../src/index/history.ts';
+import { historyEdges, historyPathsChanged, mapHistory, slidPathsChanged, type EdgeCommit, type HistoryEdgeOptions } from '../../src/index/history.ts';
 import type { Edge } from '../../src/index/types.ts';
 
 /** A small deterministic PRNG, so a failing case can be replayed from its seed. */
@@ -74,6 +74,38 @@ describe('history edges of an update', () => {
       const actual = byKey(updated(oldEdges, after, changed, knownAfter, options));
       expect({ seed, edges: [...actual].sort() }).toEqual({ seed, edges: [...expected].sort() });
     }
+  });
+
+  it('without a rename among the commits that came or went, the files of those commits alone are enough (random windows)', () => {
+    const options = { maxFilesPerCommit: 8 };
+    const withoutRenames = (commits: EdgeCommit[]): EdgeCommit[] => commits.map(({ renames: _renames, ...commit }) => commit);
+    let slid = 0;
+    for (let seed = 1; seed <= 120; seed += 1) {
+      const next = random(seed);
+      const all = randomCommits(next, 40, 0);
+      const drop = Math.floor(next() * 10);
+      // The dropped commits keep their renames in half the cases: then the old window is mapped.
+      const kept = next() < 0.5 ? [...withoutRenames(all.slice(0, drop)), ...all.slice(drop)] : all;
+      const add = withoutRenames(randomCommits(next, 1 + Math.floor(next() * 8), 1000));
+      const before = mapHistory(kept);
+      const after = mapHistory([...kept.slice(drop), ...add]);
+      const changed = slidPathsChanged({ added: add, dropped: kept.slice(0, drop), kept: kept.slice(drop) }, after, options);
+      if (kept.slice(0, drop).some((commit) => commit.renames)) {
+        expect(changed, `seed ${seed}`).toBeUndefined();
+        continue;
+      }
+      slid += 1;
+      // A superset of what mapping both windows finds, and the same edges once derived.
+      for (const path of historyPathsChanged(before, after, options)) expect(changed!.has(path), `seed ${seed}: ${path}`).toBe(true);
+      const knownPaths = new Set(PATHS);
+      const expected = byKey(historyEdges(after, { knownPaths }, options));
+      const actual = byKey(updated(historyEdges(before, { knownPaths }, options), after, changed!, knownPaths, options));
+      expect({ seed, edges: [...actual].sort() }).toEqual({ seed, edges: [...expected].sort() });
+    }
+    expect(slid).toBeGreaterThan(40);
+    // A new commit that renames a file: the old window is mapped again.
+    const rename: EdgeCommit = { sha: 'r', email: 'x@example.com', date: 1, files: ['b.py'], renames: [{ from: 'a.py', to: 'b.py' }] };
+    expect(slidPathsChanged({ added: [rename], dropped: [], kept: [] }, mapHistory([rename]))).toBeUndefined();
   });
 
   it('names the files of commits that entered or left the window, and both names of files a new rename moved', () => {
