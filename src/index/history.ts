@@ -1,5 +1,6 @@
 import type { GitRepo } from '../scm/git.ts';
 import { log } from '../log.ts';
+import { appendTo } from './lists.ts';
 import type { Edge, HistoryCommit } from './types.ts';
 
 /**
@@ -259,7 +260,7 @@ export function slidPathsChanged(
   });
   const renamedTo = new Map<string, string[]>();
   for (const commit of window.kept) {
-    for (const { from, to } of commit.renames ?? []) if (from !== to) renamedTo.set(from, [...(renamedTo.get(from) ?? []), to]);
+    for (const { from, to } of commit.renames ?? []) if (from !== to) appendTo(renamedTo, from, to);
   }
   const pending = window.dropped.flatMap((commit) => commit.files);
   const followed = new Set<string>();
