@@ -284,9 +284,10 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       keptRows.add(ids[i]!);
     });
     if (kept && !chunkRowsDeletable(kept.heldChunks.size, keptRows.size)) keptRows.clear();
+    const held = kept ? [...kept.heldChunks.keys()] : [];
     // The questions of the changed files' chunks that changed go now, on LanceDB's threads (nothing
     // reads that table during the run), and the files' own questions with them.
-    const questionsCleared = kept ? clearQuestions(store, { paths: removedPaths, held: [...kept.heldChunks.keys()], keptQuestions }) : Promise.resolve();
+    const questionsCleared = kept ? clearQuestions(store, { paths: removedPaths, held, keptQuestions }) : Promise.resolve();
     questionsCleared.catch(() => undefined);
     const asked = allChunks.flatMap((chunk, i) => (keptQuestions.has(ids[i]!) ? [] : [{ chunk, id: ids[i]! }]));
     // The chunks whose rows are written again, each with the key by which it takes over a kept
@@ -302,7 +303,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const questionResult = await buildQuestions(parsed, asked, options, { store, logger });
     warnings.push(...questionResult.warnings);
     // The changed files' other chunk rows go, once the tokens and vectors handed over are read, while vectors and edges are made.
-    const chunksCleared = kept ? reusedPromise.then(() => clearChunkRows(store, { paths: removedPaths, held: [...kept.heldChunks.keys()], keptRows })) : Promise.resolve();
+    const chunksCleared = kept ? reusedPromise.then(() => clearChunkRows(store, { paths: removedPaths, held, keptRows })) : Promise.resolve();
     chunksCleared.catch(() => undefined);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
