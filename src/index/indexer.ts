@@ -7,6 +7,7 @@ import { HashingEmbedder } from '../ai/hashing-embedder.ts';
 import { TokenBudget, type ChatModel } from '../ai/llm.ts';
 import { log as rootLog, type Logger } from '../log.ts';
 import { errorMessage } from '../errors.ts';
+import { tuneForSmallUpdate } from '../runtime-flags.ts';
 import { openGitRepoAt, type TreeEntry } from '../scm/git.ts';
 import { acquireIndexLock } from '../store/lock.ts';
 import { RepoStore, sqlString, type IndexMeta, type KeptVersions } from '../store/repo-store.ts';
@@ -32,6 +33,8 @@ const EMBED_TEXT_CHARS = 2_000;
 const EMBED_BATCH = 2_000;
 /** Fold new rows into the search indexes once more than this many (or 10 % of the table) wait. */
 const SEARCH_REFRESH_MIN_ROWS = 5_000;
+/** An update of at most this many files parses too little for optimized grammar code to pay off in a short run (see `tuneForSmallUpdate`). */
+const SMALL_UPDATE_FILES = 200;
 /** Merge a table's fragments once this many commits (an update makes 2 to 4 per table) were made since it was last merged. */
 const COMPACT_AFTER_COMMITS = 64;
 
@@ -213,6 +216,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       const changed = [...diff.added, ...diff.modified, ...diff.renamed.map((r) => r.to)];
       changedEntries = diff.entries;
       removedPaths = [...new Set([...changed, ...diff.deleted, ...diff.renamed.map((r) => r.from)])];
+      if (changed.length <= SMALL_UPDATE_FILES) tuneForSmallUpdate();
       warmParsers(changed.map(detectLanguage));
     }
     // What an incremental run keeps of the index, read on LanceDB's threads while the changed files are parsed.
