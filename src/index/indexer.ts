@@ -557,12 +557,13 @@ export function fileTokens(head: string, text: string, pieces?: TokenPiece[]): s
   return parts.filter(Boolean).join(' ');
 }
 
+// The text is cut before it is joined: slicing the joined string would copy all of a large file first.
 function fileEmbedText(file: WalkedFile, chunked: ChunkedFile): string {
-  return `${file.path}\n${chunked.doc}\n${chunked.symbols.join(' ')}\n${file.text}`.slice(0, EMBED_TEXT_CHARS);
+  return `${file.path}\n${chunked.doc}\n${chunked.symbols.join(' ')}\n${file.text.slice(0, EMBED_TEXT_CHARS)}`.slice(0, EMBED_TEXT_CHARS);
 }
 
 function chunkEmbedText(chunk: Chunk): string {
-  return `${chunk.path} ${chunk.name}\n${chunk.signature}\n${chunk.doc}\n${chunk.text}`.slice(0, EMBED_TEXT_CHARS);
+  return `${chunk.path} ${chunk.name}\n${chunk.signature}\n${chunk.doc}\n${chunk.text.slice(0, EMBED_TEXT_CHARS)}`.slice(0, EMBED_TEXT_CHARS);
 }
 
 /** The row id of a kept chunk row, by `reuseKey`. */

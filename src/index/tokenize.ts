@@ -125,7 +125,9 @@ export function forEachWord(text: string, onWord: (word: string) => void): void 
 export function tokenize(text: string): string[] {
   const out: string[] = [];
   forEachWord(text, (word) => {
-    for (const token of wordTokens(word)) out.push(token);
+    // An indexed loop: see HashingEmbedder.embedOne.
+    const tokens = wordTokens(word);
+    for (let i = 0; i < tokens.length; i += 1) out.push(tokens[i]!);
   });
   return out;
 }
