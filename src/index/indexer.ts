@@ -318,14 +318,17 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
 
     // 5. Vectors. A chunk whose path, name, signature, doc and text are unchanged keeps its tokens
     // and vector: both are functions of exactly those (and of the embedder, fixed by the settings hash).
-    let history = read.window && kept ? slideWindow(read.window, kept.history, read.commits.map(historyRow)) : undefined;
-    if (read.window && !history) logger.info('the history window holds commits the index lacks; re-reading it whole');
-    const appendHistory = history !== undefined;
-    const commits = appendHistory ? read.commits : read.window ? await readHistory(repo, commit, historyOptions) : read.commits;
+    const slid = read.window && kept ? slideWindow(read.window, kept.history, read.commits.map(historyRow)) : undefined;
+    if (read.window && !slid) logger.info('the history window holds commits the index lacks; re-reading it whole');
+    const commits = slid ? read.commits : read.window ? await readHistory(repo, commit, historyOptions) : read.commits;
     const historyRows = commits.map(historyRow);
-    history ??= { ordered: historyRows, added: historyRows, dropped: [] };
+    const history = slid ?? { ordered: historyRows, added: historyRows };
     // The kept history rows that leave the window go now, on LanceDB's threads, so the write below only adds.
-    const historyCleared = !meta ? Promise.resolve() : appendHistory ? store.deleteIn('history', 'sha', history.dropped) : store.deleteWhere('history', 'true');
+    const historyCleared = !meta
+      ? Promise.resolve()
+      : slid
+        ? store.deleteIn('history', 'sha', slid.dropped.map((row) => row.sha))
+        : store.deleteWhere('history', 'true');
     historyCleared.catch(() => undefined);
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
     const reused = await reusedPromise;
@@ -360,7 +363,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const derived = await deriveEdges(
       [...unchangedFiles, ...fileRows],
       history.ordered,
-      kept && { imports: kept.imports, window: appendHistory ? kept.history : undefined, changedPaths: removedPaths },
+      kept && { imports: kept.imports, slid, changedPaths: removedPaths },
     );
     progress({ phase: 'edges', done: 1, total: 1 });
 
@@ -716,13 +719,23 @@ async function readKept(store: RepoStore, changedPaths: string[], keptFiles: Pro
   };
 }
 
+/** The history window of an update: the new one (`ordered`), and how it differs from the one the index held (`before`). */
+interface SlidWindow {
+  ordered: EdgeRow[];
+  /** New rows to write (those of `ordered` the index lacks). */
+  added: HistoryRow[];
+  /** Rows of `before` that left the window. */
+  dropped: EdgeRow[];
+  before: EdgeRow[];
+}
+
 /**
  * The history window at the new commit, as a full index would hold it: git's newest commits
  * (`window`, in git's order), taken from the kept rows and the commits just read; and which kept
  * rows fall out of it. Undefined when the window holds a commit that is in neither (git's order
  * can differ between two tips), so the caller re-reads the window whole.
  */
-function slideWindow(window: string[], keptRows: EdgeRow[], newRows: HistoryRow[]): { ordered: EdgeRow[]; added: HistoryRow[]; dropped: string[] } | undefined {
+function slideWindow(window: string[], keptRows: EdgeRow[], newRows: HistoryRow[]): SlidWindow | undefined {
   const keptBySha = new Map(keptRows.map((row) => [row.sha, row]));
   const newBySha = new Map(newRows.map((row) => [row.sha, row]));
   const inWindow = new Set(window);
@@ -735,7 +748,8 @@ function slideWindow(window: string[], keptRows: EdgeRow[], newRows: HistoryRow[
   return {
     ordered,
     added: newRows.filter((row) => inWindow.has(row.sha) && !keptBySha.has(row.sha)),
-    dropped: keptRows.filter((row) => !inWindow.has(row.sha)).map((row) => row.sha),
+    dropped: keptRows.filter((row) => !inWindow.has(row.sha)),
+    before: keptRows,
   };
 }
 
@@ -852,7 +866,7 @@ interface DerivedEdges extends ImportEdges {
 async function deriveEdges(
   files: ImportFile[],
   window: EdgeRow[],
-  previous?: { imports: PreviousImports; window?: EdgeRow[]; changedPaths: string[] },
+  previous?: { imports: PreviousImports; slid?: SlidWindow; changedPaths: string[] },
 ): Promise<DerivedEdges> {
   for (let i = 0; i < 3; i += 1) await yieldToLoop();
   const { resolved, edges, lookups } = await importEdges(files, previous?.imports);
@@ -868,16 +882,16 @@ async function deriveEdges(
   };
   const after = mapHistory(window.map(commitOf));
   let historyOf: Set<string> | undefined;
-  if (previous?.window) {
+  const slid = previous?.slid;
+  if (previous && slid) {
     // Without a rename among the commits that came or went, the old window need not be mapped again.
-    const before = new Set(previous.window.map((row) => row.sha));
-    const now = new Set(window.map((row) => row.sha));
-    const slid = {
-      added: window.filter((row) => !before.has(row.sha)).map(commitOf),
-      dropped: previous.window.filter((row) => !now.has(row.sha)).map(commitOf),
-      kept: window.filter((row) => before.has(row.sha)).map(commitOf),
+    const added = new Set(slid.added.map((row) => row.sha));
+    const commits = {
+      added: slid.added.map(commitOf),
+      dropped: slid.dropped.map(commitOf),
+      kept: window.filter((row) => !added.has(row.sha)).map(commitOf),
     };
-    historyOf = slidPathsChanged(slid, after) ?? historyPathsChanged(mapHistory(previous.window.map(commitOf)), after);
+    historyOf = slidPathsChanged(commits, after) ?? historyPathsChanged(mapHistory(slid.before.map(commitOf)), after);
     for (const path of previous.changedPaths) historyOf.add(path);
   }
   await yieldToLoop();
