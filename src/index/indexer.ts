@@ -287,8 +287,9 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       keptQuestions.add(ids[i]!);
       keptRows.add(ids[i]!);
     });
-    if (kept && !chunkRowsDeletable(kept.heldChunks.size, keptRows.size)) keptRows.clear();
     const held = kept ? [...kept.heldChunks.keys()] : [];
+    // Decided before the rows to write are: it may keep none.
+    const chunkRowDeletion = kept && planChunkRowDeletion(removedPaths, held, keptRows);
     // The questions of the changed files' chunks that changed go now, on LanceDB's threads (nothing
     // reads that table during the run), and the files' own questions with them.
     const questionsCleared = kept ? clearQuestions(store, { paths: removedPaths, held, keptQuestions }) : Promise.resolve();
@@ -307,7 +308,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     const questionResult = await buildQuestions(parsed, asked, options, { store, logger });
     warnings.push(...questionResult.warnings);
     // The changed files' other chunk rows go, once the tokens and vectors handed over are read, while vectors and edges are made.
-    const chunksCleared = kept ? reusedPromise.then(() => clearChunkRows(store, { paths: removedPaths, held, keptRows })) : Promise.resolve();
+    const chunksCleared = chunkRowDeletion ? reusedPromise.then(() => clearChunkRows(store, chunkRowDeletion)) : Promise.resolve();
     chunksCleared.catch(() => undefined);
     progress({ phase: 'questions', done: allChunks.length, total: allChunks.length });
 
@@ -779,21 +780,32 @@ const KEEP_CHUNK_ROWS_MAX = 5_000;
 /** Above this many chunk rows to delete, they are found by path rather than listed by id. */
 const DELETE_CHUNKS_BY_ID_MAX = 3_000;
 
-/** Whether `clearChunkRows` can spare `kept` of the `held` chunk rows with a predicate of bounded length. */
-function chunkRowsDeletable(held: number, kept: number): boolean {
-  return held - kept <= DELETE_CHUNKS_BY_ID_MAX || kept <= KEEP_CHUNK_ROWS_MAX;
-}
+/** How the chunk rows an update replaces are deleted: listed by id, or found by path with the kept ones spared. */
+export type ChunkRowDeletion = { ids: string[] } | { paths: string[]; spared: string[] };
 
 /**
- * Deletes the chunk rows of `paths` (changed, renamed and deleted files: their rows are `held`)
- * but those in `keptRows`. Usually most are kept (they only moved) and the others are few: those
- * are named, which keeps the predicate short; otherwise the kept ones are (at most KEEP_CHUNK_ROWS_MAX).
+ * How to delete the chunk rows of `paths` (changed, renamed and deleted files: their rows are
+ * `held`) but those in `keptRows`, with a predicate of bounded length. Usually most are kept (they
+ * only moved) and the others are few: those are named. Otherwise the kept ones are, when they are
+ * at most KEEP_CHUNK_ROWS_MAX; past that none is kept (`keptRows` is emptied: those chunks are
+ * written again).
  */
-async function clearChunkRows(store: RepoStore, sets: { paths: string[]; held: string[]; keptRows: Set<string> }): Promise<void> {
-  const gone = sets.held.filter((id) => !sets.keptRows.has(id));
-  if (gone.length <= DELETE_CHUNKS_BY_ID_MAX) return store.deleteIn('chunks', 'id', gone);
-  const spared = sets.keptRows.size > 0 ? ` AND id NOT IN (${[...sets.keptRows].map(sqlString).join(', ')})` : '';
-  await store.deleteMatching('chunks', sets.paths, (list) => `path IN (${list})${spared}`);
+export function planChunkRowDeletion(
+  paths: string[],
+  held: string[],
+  keptRows: Set<string>,
+  limits = { byIdMax: DELETE_CHUNKS_BY_ID_MAX, keepMax: KEEP_CHUNK_ROWS_MAX },
+): ChunkRowDeletion {
+  const gone = held.filter((id) => !keptRows.has(id));
+  if (gone.length <= limits.byIdMax) return { ids: gone };
+  if (keptRows.size > limits.keepMax) keptRows.clear();
+  return { paths, spared: [...keptRows] };
+}
+
+export async function clearChunkRows(store: RepoStore, deletion: ChunkRowDeletion): Promise<void> {
+  if ('ids' in deletion) return store.deleteIn('chunks', 'id', deletion.ids);
+  const spared = deletion.spared.length > 0 ? ` AND id NOT IN (${deletion.spared.map(sqlString).join(', ')})` : '';
+  await store.deleteMatching('chunks', deletion.paths, (list) => `path IN (${list})${spared}`);
 }
 
 /**
