@@ -15,7 +15,7 @@ import { INDEX_TABLES, SCHEMA_VERSION, type ChunkRow, type FileRow, type History
 import { chunkFile, warmParsers } from './chunk/index.ts';
 import { MemoryUnitCache } from './chunk/unit-cache.ts';
 import { detectLanguage } from './language.ts';
-import { compareEdges, historyEdges, historyPathsChanged, isLineOnto, lineWindow, mapHistory, readHistory, slidPathsChanged, type EdgeCommit } from './history.ts';
+import { compareEdges, historyEdges, historyPathsChanged, isLineOnto, lineWindow, mapHistory, readHistory, slidPathsChanged, type EdgeCommit, type MappedHistory } from './history.ts';
 import { chunkIds, encodeChunkLines } from './ids.ts';
 import { appendTo } from './lists.ts';
 import { importEdges, yieldToLoop, type ImportEdges, type ImportFile, type PreviousImports } from './import-edges.ts';
@@ -331,6 +331,11 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
         ? store.deleteIn('history', 'sha', slid.dropped.map((row) => row.sha))
         : store.deleteWhere('history', 'true');
     historyCleared.catch(() => undefined);
+    // An update knows now which files' co-change and author edges change: their old edges go on
+    // LanceDB's threads (after the changed files' import edges) while vectors and import edges are made.
+    const mappedWindow = meta ? mapWindow(history.ordered, slid && { slid, changedPaths: removedPaths }) : undefined;
+    const historyEdgesCleared = mappedWindow ? clearedPromise.then(() => deleteHistoryEdges(store, mappedWindow.historyOf)) : Promise.resolve();
+    historyEdgesCleared.catch(() => undefined);
     const fileRows = parsed.map(({ file, chunked }) => fileRow(file, chunked));
     const reused = await reusedPromise;
     const rewritten = toRewrite.map(({ chunk, id, textHash, key }) => ({ chunk, row: chunkRow(chunk, id, textHash, reused.get(key)) }));
@@ -361,11 +366,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
     // Edges, from the rows the index will hold once written: the kept ones and the new ones.
     const removed = new Set(removedPaths);
     const unchangedFiles = kept?.files.filter((file) => !removed.has(file.path)) ?? [];
-    const derived = await deriveEdges(
-      [...unchangedFiles, ...fileRows],
-      history.ordered,
-      kept && { imports: kept.imports, slid, changedPaths: removedPaths },
-    );
+    const derived = await deriveEdges([...unchangedFiles, ...fileRows], mappedWindow ?? mapWindow(history.ordered), kept?.imports);
     progress({ phase: 'edges', done: 1, total: 1 });
 
     progress({ phase: 'write', done: 0, total: 1 });
@@ -373,7 +374,7 @@ export async function indexRepository(options: IndexOptions): Promise<IndexSumma
       written,
       (async () => {
         if (meta) {
-          await deleteHistoryEdges(store, derived.historyOf);
+          await historyEdgesCleared;
           // Unchanged files resolved again (a path they asked about came or went) replace their import edges.
           await deleteImportEdges(store, derived.resolved.filter((path) => !removed.has(path)));
         }
@@ -863,25 +864,19 @@ async function deleteHistoryEdges(store: RepoStore, files: Set<string> | undefin
   await store.deleteMatching('edges', files, (list) => `(kind = 'cochange' AND (src IN (${list}) OR dst IN (${list}))) OR (kind = 'author' AND dst IN (${list}))`);
 }
 
-interface DerivedEdges extends ImportEdges {
-  /** The files whose history edges were derived; undefined when all were. */
+/** A history window as edges see it (`mapHistory`), and the files whose history edges an update derives again. */
+interface MappedWindow {
+  history: MappedHistory;
+  /** Undefined when all are (a full run, or a window read whole). */
   historyOf?: Set<string>;
 }
 
 /**
- * Import edges of the files that resolve in this run (all of them in a full run; see
- * `importEdges`), and co-change and author edges from the history window, sorted by kind, source
- * and target. With the window the index held before, only the history edges of the files whose
- * commits changed (and of `changedPaths`) are derived: the others stay as they are. Yields to the
- * event loop now and then, so writes started before keep going.
+ * The window's commits mapped through their renames. With the window the index held before
+ * (`previous`), also the files whose co-change and author edges can change: those of the commits
+ * that came or went (and `changedPaths`); the others' edges stay as they are.
  */
-async function deriveEdges(
-  files: ImportFile[],
-  window: EdgeRow[],
-  previous?: { imports: PreviousImports; slid?: SlidWindow; changedPaths: string[] },
-): Promise<DerivedEdges> {
-  for (let i = 0; i < 3; i += 1) await yieldToLoop();
-  const { resolved, edges, lookups } = await importEdges(files, previous?.imports);
+function mapWindow(window: EdgeRow[], previous?: { slid: SlidWindow; changedPaths: string[] }): MappedWindow {
   // A kept row is in both windows: it is parsed once.
   const parsed = new Map<EdgeRow, EdgeCommit>();
   const commitOf = (row: EdgeRow): EdgeCommit => {
@@ -892,23 +887,33 @@ async function deriveEdges(
     }
     return commit;
   };
-  const after = mapHistory(window.map(commitOf));
-  let historyOf: Set<string> | undefined;
-  const slid = previous?.slid;
-  if (previous && slid) {
-    // Without a rename among the commits that came or went, the old window need not be mapped again.
-    const added = new Set(slid.added.map((row) => row.sha));
-    const commits = {
-      added: slid.added.map(commitOf),
-      dropped: slid.dropped.map(commitOf),
-      kept: window.filter((row) => !added.has(row.sha)).map(commitOf),
-    };
-    historyOf = slidPathsChanged(commits, after) ?? historyPathsChanged(mapHistory(slid.before.map(commitOf)), after);
-    for (const path of previous.changedPaths) historyOf.add(path);
-  }
+  const history = mapHistory(window.map(commitOf));
+  if (!previous) return { history };
+  const { slid } = previous;
+  // Without a rename among the commits that came or went, the old window need not be mapped again.
+  const added = new Set(slid.added.map((row) => row.sha));
+  const commits = {
+    added: slid.added.map(commitOf),
+    dropped: slid.dropped.map(commitOf),
+    kept: window.filter((row) => !added.has(row.sha)).map(commitOf),
+  };
+  const historyOf = slidPathsChanged(commits, history) ?? historyPathsChanged(mapHistory(slid.before.map(commitOf)), history);
+  for (const path of previous.changedPaths) historyOf.add(path);
+  return { history, historyOf };
+}
+
+/**
+ * Import edges of the files that resolve in this run (all of them in a full run; see
+ * `importEdges`), and co-change and author edges from the history window (those of
+ * `window.historyOf` only, when given), sorted by kind, source and target. Yields to the event
+ * loop now and then, so writes started before keep going.
+ */
+async function deriveEdges(files: ImportFile[], window: MappedWindow, previousImports?: PreviousImports): Promise<ImportEdges> {
+  for (let i = 0; i < 3; i += 1) await yieldToLoop();
+  const { resolved, edges, lookups } = await importEdges(files, previousImports);
   await yieldToLoop();
   const knownPaths = new Set(files.map((file) => file.path));
-  for (const edge of historyEdges(after, { knownPaths, only: historyOf })) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
+  for (const edge of historyEdges(window.history, { knownPaths, only: window.historyOf })) edges.push({ kind: edge.kind, src: edge.src, dst: edge.dst, weight: edge.weight });
   edges.sort(compareEdges);
-  return { resolved, edges, lookups, historyOf };
+  return { resolved, edges, lookups };
 }
