@@ -69,6 +69,15 @@ export function sliceLines(lines: string[], start: number, end: number): string 
   return lines.slice(Math.max(0, start - 1), Math.max(0, end)).join('\n');
 }
 
+/** `sliceLines(lines, start, end).length`, without building the string. */
+function slicedLength(lines: string[], start: number, end: number): number {
+  const first = Math.max(0, start - 1);
+  const last = Math.min(lines.length, Math.max(0, end));
+  let length = last > first ? last - first - 1 : 0;
+  for (let i = first; i < last; i += 1) length += lines[i]!.length;
+  return length;
+}
+
 export function collapseSignature(raw: string): string {
   const flat = raw.replace(/\s+/g, ' ').trim();
   return flat.length > MAX_SIGNATURE_CHARS ? `${flat.slice(0, MAX_SIGNATURE_CHARS - 1)}…` : flat;
@@ -237,8 +246,8 @@ export interface TextPart {
  * a 400-line function is still findable.
  */
 export function symbolParts(lines: string[], start: number, end: number, members: MemberSpan[]): TextPart[] {
-  const full = sliceLines(lines, start, end);
-  if (full.length <= MAX_CHUNK_CHARS) return [{ startLine: start, endLine: end, text: full }];
+  // Measured before it is joined: a long class's whole text would be built only to be cut up.
+  if (slicedLength(lines, start, end) <= MAX_CHUNK_CHARS) return [{ startLine: start, endLine: end, text: sliceLines(lines, start, end) }];
   const entries: Array<{ line: number; text: string }> = [];
   const sorted = [...members].sort((a, b) => a.startLine - b.startLine);
   let m = 0;
